@@ -1,0 +1,160 @@
+// The Provider interface: the Winsock surface that cases and fixtures call.
+//
+// Every method has the name and argument list of the Winsock or Win32
+// function it stands for, so case code reads as ordinary Winsock code.
+// Arguments pass through untouched: a case may hand in a NULL pointer, a zero
+// buffer count or an invalid handle on purpose, and a provider must answer as
+// Winsock does (an error code), never crash and never "fix" the argument.
+//
+// Common contract for all providers:
+// - Thread safety: every method may be called from any thread, concurrently.
+// - Errors: a method that fails stores its error for the calling thread,
+//   read by WSAGetLastError() / GetLastError() (one per-thread slot, as on
+//   Windows, where the two are the same value).
+// - Handles: SOCKET, WSAEVENT and port HANDLE values belong to the provider
+//   that issued them; passing one provider's handle to another is undefined.
+// - Completion routines are queued to the thread that initiated the
+//   operation and run only inside that thread's alertable waits (SleepEx,
+//   WSAWaitForMultipleEvents with fAlertable TRUE), never inside the
+//   initiating call. A provider holds none of its locks while a routine runs.
+// - Ownership: WSABUF arrays are captured before an initiating call returns;
+//   the data buffers and the WSAOVERLAPPED stay the caller's and must stay
+//   alive until the operation's indication, as on Windows.
+#pragma once
+
+#include <string>
+
+#include "suite/api/wsa_types.h"
+
+namespace wsac {
+
+class Provider {
+ public:
+  virtual ~Provider() = default;
+
+  // Short name used on the command line and in results ("mock", "winsock").
+  virtual std::string Name() const = 0;
+  // The build under test as precisely as the provider can tell it, e.g.
+  // "Wine 8.0 ws2_32" or "mock (chaos seed 7)". Expectations are keyed by it.
+  virtual std::string Build() const = 0;
+
+  // ---- creation and setup -------------------------------------------------
+
+  // WSASocketW. dwFlags WSA_FLAG_OVERLAPPED gives an overlapped socket; without
+  // it overlapped calls never pend (S3). lpProtocolInfo may choose a catalog
+  // entry. Returns INVALID_SOCKET and sets the error on failure.
+  virtual SOCKET WSASocketW(int af, int type, int protocol, LPWSAPROTOCOL_INFOW lpProtocolInfo,
+                            unsigned g, DWORD dwFlags) = 0;
+  // socket(): like WSASocketW with WSA_FLAG_OVERLAPPED (S2).
+  virtual SOCKET socket(int af, int type, int protocol) = 0;
+  virtual int bind(SOCKET s, const sockaddr* name, int namelen) = 0;
+  virtual int listen(SOCKET s, int backlog) = 0;
+  // connect() on a blocking socket waits for the handshake; a non-blocking
+  // one returns SOCKET_ERROR with WSAEWOULDBLOCK while it is in progress.
+  virtual int connect(SOCKET s, const sockaddr* name, int namelen) = 0;
+  // accept() blocks on a blocking socket until a connection is queued. The
+  // new socket inherits the overlapped attribute of the listener.
+  virtual SOCKET accept(SOCKET s, sockaddr* addr, int* addrlen) = 0;
+  virtual int getsockname(SOCKET s, sockaddr* name, int* namelen) = 0;
+  virtual int getpeername(SOCKET s, sockaddr* name, int* namelen) = 0;
+  virtual int setsockopt(SOCKET s, int level, int optname, const char* optval, int optlen) = 0;
+  virtual int getsockopt(SOCKET s, int level, int optname, char* optval, int* optlen) = 0;
+  // FIONBIO sets the blocking mode (*argp != 0: non-blocking); FIONREAD gives
+  // the bytes a receive would return now.
+  virtual int ioctlsocket(SOCKET s, long cmd, u_long* argp) = 0;
+  // shutdown(SD_RECEIVE|SD_SEND|SD_BOTH). Pending receives survive
+  // SD_RECEIVE; later receives fail with WSAESHUTDOWN.
+  virtual int shutdown(SOCKET s, int how) = 0;
+  // closesocket ends every pending operation on s: each gets its completion
+  // indication with a failure status, possibly after closesocket returns (S26).
+  virtual int closesocket(SOCKET s) = 0;
+
+  // ---- overlapped data transfer -------------------------------------------
+  // With lpOverlapped and lpCompletionRoutine both NULL the call is a plain
+  // blocking/non-blocking recv or send according to the socket's mode.
+  // Otherwise, on an overlapped socket:
+  //   0                              completed; its indication already happened
+  //                                  (event signaled, routine queued, packet queued)
+  //   SOCKET_ERROR + WSA_IO_PENDING  initiated; the indication comes later, and
+  //                                  *lpNumberOfBytes* / *lpFlags are not written
+  //   SOCKET_ERROR + other error     not initiated; no indication ever follows
+  // With a completion routine, lpOverlapped->hEvent is the caller's to use.
+
+  virtual int WSARecv(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
+                      LPDWORD lpNumberOfBytesRecvd, LPDWORD lpFlags, LPWSAOVERLAPPED lpOverlapped,
+                      LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine) = 0;
+  // As WSARecv; *lpFrom / *lpFromlen are written at completion.
+  virtual int WSARecvFrom(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
+                          LPDWORD lpNumberOfBytesRecvd, LPDWORD lpFlags, sockaddr* lpFrom,
+                          LPINT lpFromlen, LPWSAOVERLAPPED lpOverlapped,
+                          LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine) = 0;
+  // The content sent is that of the buffers as posted; the provider never
+  // writes into them (S12). Sends on one socket go out in call order (S21).
+  virtual int WSASend(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
+                      LPDWORD lpNumberOfBytesSent, DWORD dwFlags, LPWSAOVERLAPPED lpOverlapped,
+                      LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine) = 0;
+  virtual int WSASendTo(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
+                        LPDWORD lpNumberOfBytesSent, DWORD dwFlags, const sockaddr* lpTo,
+                        int iTolen, LPWSAOVERLAPPED lpOverlapped,
+                        LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine) = 0;
+  // Same three-way result as the transfers (S27). lpcbBytesReturned NULL
+  // gives WSAEFAULT.
+  virtual int WSAIoctl(SOCKET s, DWORD dwIoControlCode, LPVOID lpvInBuffer, DWORD cbInBuffer,
+                       LPVOID lpvOutBuffer, DWORD cbOutBuffer, LPDWORD lpcbBytesReturned,
+                       LPWSAOVERLAPPED lpOverlapped,
+                       LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine) = 0;
+  // fWait FALSE on a pending operation: FALSE with WSA_IO_INCOMPLETE. Done:
+  // TRUE with *lpcbTransfer and *lpdwFlags, or FALSE with the operation's
+  // error. fWait TRUE waits on lpOverlapped->hEvent.
+  virtual BOOL WSAGetOverlappedResult(SOCKET s, LPWSAOVERLAPPED lpOverlapped, LPDWORD lpcbTransfer,
+                                      BOOL fWait, LPDWORD lpdwFlags) = 0;
+
+  // ---- events and waits ---------------------------------------------------
+  // WSACreateEvent gives a manual-reset, non-signaled event; failure returns
+  // WSA_INVALID_EVENT.
+  virtual WSAEVENT WSACreateEvent() = 0;
+  virtual BOOL WSASetEvent(WSAEVENT hEvent) = 0;
+  virtual BOOL WSAResetEvent(WSAEVENT hEvent) = 0;
+  virtual BOOL WSACloseEvent(WSAEVENT hEvent) = 0;
+  // Returns WSA_WAIT_EVENT_0 + i, WSA_WAIT_TIMEOUT, WSA_WAIT_IO_COMPLETION
+  // (alertable: after running every routine queued to this thread) or
+  // WSA_WAIT_FAILED.
+  virtual DWORD WSAWaitForMultipleEvents(DWORD cEvents, const WSAEVENT* lphEvents, BOOL fWaitAll,
+                                         DWORD dwTimeout, BOOL fAlertable) = 0;
+  // Returns 0 after the timeout, WAIT_IO_COMPLETION when alertable and at
+  // least one queued routine ran (all queued ones run before it returns).
+  virtual DWORD SleepEx(DWORD dwMilliseconds, BOOL bAlertable) = 0;
+
+  // ---- completion ports ---------------------------------------------------
+  // FileHandle INVALID_HANDLE_VALUE with ExistingCompletionPort NULL creates
+  // a port; a socket (AsHandle(s)) with a port associates it under
+  // CompletionKey and returns the port. NULL on failure.
+  virtual HANDLE CreateIoCompletionPort(HANDLE FileHandle, HANDLE ExistingCompletionPort,
+                                        ULONG_PTR CompletionKey,
+                                        DWORD NumberOfConcurrentThreads) = 0;
+  // Dequeues one packet (FIFO). TRUE for a successful operation; FALSE with
+  // *lpOverlapped set for a failed one (GetLastError its error); FALSE with
+  // *lpOverlapped NULL and WAIT_TIMEOUT when none arrived in time.
+  virtual BOOL GetQueuedCompletionStatus(HANDLE CompletionPort, LPDWORD lpNumberOfBytesTransferred,
+                                         PULONG_PTR lpCompletionKey, LPOVERLAPPED* lpOverlapped,
+                                         DWORD dwMilliseconds) = 0;
+  // FILE_SKIP_COMPLETION_PORT_ON_SUCCESS, FILE_SKIP_SET_EVENT_ON_HANDLE.
+  virtual BOOL SetFileCompletionNotificationModes(HANDLE FileHandle, UCHAR Flags) = 0;
+  // Closes a port.
+  virtual BOOL CloseHandle(HANDLE hObject) = 0;
+
+  // ---- cancellation -------------------------------------------------------
+  // lpOverlapped NULL cancels every operation of the handle from any thread;
+  // otherwise the one with that WSAOVERLAPPED. FALSE with ERROR_NOT_FOUND
+  // when nothing matched. Cancelled operations still get their indication.
+  virtual BOOL CancelIoEx(HANDLE hFile, LPOVERLAPPED lpOverlapped) = 0;
+  // Cancels only the calling thread's operations on the handle.
+  virtual BOOL CancelIo(HANDLE hFile) = 0;
+
+  // ---- errors -------------------------------------------------------------
+  virtual int WSAGetLastError() = 0;
+  virtual void WSASetLastError(int iError) = 0;
+  virtual DWORD GetLastError() = 0;
+};
+
+}  // namespace wsac

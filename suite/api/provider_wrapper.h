@@ -1,0 +1,108 @@
+// ProviderWrapper forwards every call to another Provider, in the manner of
+// LevelDB's EnvWrapper: a mutant derives from it and overrides only the one
+// behaviour it breaks, so it can wrap the mock and the real winsock alike.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "suite/api/provider.h"
+
+namespace wsac {
+
+class ProviderWrapper : public Provider {
+ public:
+  explicit ProviderWrapper(std::unique_ptr<Provider> target) : target_(std::move(target)) {}
+
+  Provider& target() { return *target_; }
+
+  std::string Name() const override { return target_->Name(); }
+  std::string Build() const override { return target_->Build(); }
+
+  SOCKET WSASocketW(int af, int type, int protocol, LPWSAPROTOCOL_INFOW info, unsigned g,
+                    DWORD flags) override {
+    return target_->WSASocketW(af, type, protocol, info, g, flags);
+  }
+  SOCKET socket(int af, int type, int protocol) override { return target_->socket(af, type, protocol); }
+  int bind(SOCKET s, const sockaddr* name, int namelen) override { return target_->bind(s, name, namelen); }
+  int listen(SOCKET s, int backlog) override { return target_->listen(s, backlog); }
+  int connect(SOCKET s, const sockaddr* name, int namelen) override {
+    return target_->connect(s, name, namelen);
+  }
+  SOCKET accept(SOCKET s, sockaddr* addr, int* addrlen) override { return target_->accept(s, addr, addrlen); }
+  int getsockname(SOCKET s, sockaddr* name, int* namelen) override {
+    return target_->getsockname(s, name, namelen);
+  }
+  int getpeername(SOCKET s, sockaddr* name, int* namelen) override {
+    return target_->getpeername(s, name, namelen);
+  }
+  int setsockopt(SOCKET s, int level, int optname, const char* optval, int optlen) override {
+    return target_->setsockopt(s, level, optname, optval, optlen);
+  }
+  int getsockopt(SOCKET s, int level, int optname, char* optval, int* optlen) override {
+    return target_->getsockopt(s, level, optname, optval, optlen);
+  }
+  int ioctlsocket(SOCKET s, long cmd, u_long* argp) override { return target_->ioctlsocket(s, cmd, argp); }
+  int shutdown(SOCKET s, int how) override { return target_->shutdown(s, how); }
+  int closesocket(SOCKET s) override { return target_->closesocket(s); }
+
+  int WSARecv(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD recvd, LPDWORD flags, LPWSAOVERLAPPED ov,
+              LPWSAOVERLAPPED_COMPLETION_ROUTINE cr) override {
+    return target_->WSARecv(s, bufs, count, recvd, flags, ov, cr);
+  }
+  int WSARecvFrom(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD recvd, LPDWORD flags, sockaddr* from,
+                  LPINT fromlen, LPWSAOVERLAPPED ov, LPWSAOVERLAPPED_COMPLETION_ROUTINE cr) override {
+    return target_->WSARecvFrom(s, bufs, count, recvd, flags, from, fromlen, ov, cr);
+  }
+  int WSASend(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD sent, DWORD flags, LPWSAOVERLAPPED ov,
+              LPWSAOVERLAPPED_COMPLETION_ROUTINE cr) override {
+    return target_->WSASend(s, bufs, count, sent, flags, ov, cr);
+  }
+  int WSASendTo(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD sent, DWORD flags, const sockaddr* to,
+                int tolen, LPWSAOVERLAPPED ov, LPWSAOVERLAPPED_COMPLETION_ROUTINE cr) override {
+    return target_->WSASendTo(s, bufs, count, sent, flags, to, tolen, ov, cr);
+  }
+  int WSAIoctl(SOCKET s, DWORD code, LPVOID in, DWORD cbIn, LPVOID out, DWORD cbOut, LPDWORD returned,
+               LPWSAOVERLAPPED ov, LPWSAOVERLAPPED_COMPLETION_ROUTINE cr) override {
+    return target_->WSAIoctl(s, code, in, cbIn, out, cbOut, returned, ov, cr);
+  }
+  BOOL WSAGetOverlappedResult(SOCKET s, LPWSAOVERLAPPED ov, LPDWORD transfer, BOOL wait,
+                              LPDWORD flags) override {
+    return target_->WSAGetOverlappedResult(s, ov, transfer, wait, flags);
+  }
+
+  WSAEVENT WSACreateEvent() override { return target_->WSACreateEvent(); }
+  BOOL WSASetEvent(WSAEVENT e) override { return target_->WSASetEvent(e); }
+  BOOL WSAResetEvent(WSAEVENT e) override { return target_->WSAResetEvent(e); }
+  BOOL WSACloseEvent(WSAEVENT e) override { return target_->WSACloseEvent(e); }
+  DWORD WSAWaitForMultipleEvents(DWORD c, const WSAEVENT* events, BOOL all, DWORD timeout,
+                                 BOOL alertable) override {
+    return target_->WSAWaitForMultipleEvents(c, events, all, timeout, alertable);
+  }
+  DWORD SleepEx(DWORD ms, BOOL alertable) override { return target_->SleepEx(ms, alertable); }
+
+  HANDLE CreateIoCompletionPort(HANDLE file, HANDLE port, ULONG_PTR key, DWORD threads) override {
+    return target_->CreateIoCompletionPort(file, port, key, threads);
+  }
+  BOOL GetQueuedCompletionStatus(HANDLE port, LPDWORD bytes, PULONG_PTR key, LPOVERLAPPED* ov,
+                                 DWORD ms) override {
+    return target_->GetQueuedCompletionStatus(port, bytes, key, ov, ms);
+  }
+  BOOL SetFileCompletionNotificationModes(HANDLE file, UCHAR flags) override {
+    return target_->SetFileCompletionNotificationModes(file, flags);
+  }
+  BOOL CloseHandle(HANDLE h) override { return target_->CloseHandle(h); }
+
+  BOOL CancelIoEx(HANDLE file, LPOVERLAPPED ov) override { return target_->CancelIoEx(file, ov); }
+  BOOL CancelIo(HANDLE file) override { return target_->CancelIo(file); }
+
+  int WSAGetLastError() override { return target_->WSAGetLastError(); }
+  void WSASetLastError(int e) override { target_->WSASetLastError(e); }
+  DWORD GetLastError() override { return target_->GetLastError(); }
+
+ private:
+  std::unique_ptr<Provider> target_;
+};
+
+}  // namespace wsac

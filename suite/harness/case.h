@@ -1,0 +1,89 @@
+// What a conformance case needs beyond GoogleTest: the provider under test,
+// the statements it checks, the values it observed, and the two outcomes that
+// are not a verdict on the provider (NOT_SUPPORTED, BROKEN).
+//
+// A case is a GoogleTest test declared with WSAC_CASE / WSAC_CASE_P instead
+// of TEST_F / TEST_P; the extra arguments are the statement IDs it checks:
+//
+//   WSAC_CASE_P(ImmediateReceive, EventSignaledAtReturn, "S8", "S14") {
+//     ...
+//   }
+//
+// The runner reads the IDs back for --list and every result line.
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "suite/api/provider.h"
+
+namespace wsac {
+
+// The provider every case runs against, chosen once by the runner (possibly a
+// mutant wrapping it). Cases never construct providers themselves.
+Provider& ActiveProvider();
+void SetActiveProvider(Provider* provider);
+
+// Capability probe failed before any check ran: the provider lacks what the
+// case needs (no IPv6 loopback, an ioctl it does not offer). Verdict
+// NOT_SUPPORTED. Only fixtures and explicit probes throw it, never a check.
+class NotSupported : public std::runtime_error {
+ public:
+  explicit NotSupported(const std::string& why) : std::runtime_error("NOT_SUPPORTED: " + why) {}
+};
+
+// The harness or environment failed before the statement could be checked
+// (a loopback connect failed, an event could not be created). Verdict BROKEN.
+class SetupFailed : public std::runtime_error {
+ public:
+  explicit SetupFailed(const std::string& why) : std::runtime_error("BROKEN: " + why) {}
+};
+
+// Observed values, written into the case's result line under "observed".
+// Later values for the same key replace earlier ones. Thread-safe.
+void Observe(std::string_view key, std::int64_t value);
+void Observe(std::string_view key, std::string_view value);
+// What a MAY statement was seen doing, e.g. Report("S22", "in order 64 of 64");
+// written under "reports". Thread-safe.
+void Report(std::string_view statement, std::string_view what);
+
+struct CaseRecord {
+  std::map<std::string, std::string> observed;  // values JSON-encoded already
+  std::map<std::string, std::string> reports;
+};
+// Takes the observations of the case that just ended and clears them.
+CaseRecord TakeCaseRecord();
+void ClearCaseRecord();
+
+// ---- statement tags -------------------------------------------------------
+bool RegisterStatements(const char* suite, const char* name, std::initializer_list<const char*> ids);
+// The IDs of a registered case; suite and name as written in WSAC_CASE*, not
+// the instantiated names. Empty when the case was not registered.
+std::vector<std::string> StatementsOf(std::string_view suite, std::string_view name);
+// The same for an instantiated GoogleTest name ("Prefix/Suite", "Name/Param").
+std::vector<std::string> StatementsOfTest(std::string_view test_suite_name, std::string_view test_name);
+
+}  // namespace wsac
+
+#define WSAC_INTERNAL_CAT2(a, b) a##b
+#define WSAC_INTERNAL_CAT(a, b) WSAC_INTERNAL_CAT2(a, b)
+#define WSAC_INTERNAL_TAG(Suite, Name, ...)                                                    \
+  [[maybe_unused]] static const bool WSAC_INTERNAL_CAT(wsac_statements_##Suite##_##Name, __LINE__) = \
+      ::wsac::RegisterStatements(#Suite, #Name, {__VA_ARGS__})
+
+// A case in a fixture (TEST_F), a parameterised case (TEST_P), a plain case (TEST).
+#define WSAC_CASE_F(Suite, Name, ...)           \
+  WSAC_INTERNAL_TAG(Suite, Name, __VA_ARGS__); \
+  TEST_F(Suite, Name)
+#define WSAC_CASE_P(Suite, Name, ...)           \
+  WSAC_INTERNAL_TAG(Suite, Name, __VA_ARGS__); \
+  TEST_P(Suite, Name)
+#define WSAC_CASE(Suite, Name, ...)             \
+  WSAC_INTERNAL_TAG(Suite, Name, __VA_ARGS__); \
+  TEST(Suite, Name)
