@@ -1,0 +1,143 @@
+#include "runner/results_stream.h"
+
+#include <cstdlib>
+
+#include "suite/catalog/catalog.h"
+#include "suite/harness/case.h"
+#include "suite/harness/json.h"
+
+#ifndef WSAC_VERSION
+#define WSAC_VERSION "0.0.0"
+#endif
+
+namespace wsac {
+namespace {
+
+// gtest reports an exception escaping a case as a failure whose text holds
+// the exception's what(); NotSupported and SetupFailed mark theirs.
+bool Mentions(const std::string& text, const char* marker) { return text.find(marker) != std::string::npos; }
+
+}  // namespace
+
+std::string CaseId(const ::testing::TestInfo& info) {
+  return std::string(info.test_suite_name()) + "." + info.name();
+}
+
+const char* VerdictOf(const ::testing::TestResult& result, std::string* message) {
+  for (int i = 0; i < result.total_part_count(); ++i) {
+    const auto& part = result.GetTestPartResult(i);
+    if (part.passed()) continue;
+    std::string text = part.message() ? part.message() : "";
+    if (part.file_name() != nullptr && part.failed())
+      *message = std::string(part.file_name()) + ":" + std::to_string(part.line_number()) + ": " + text;
+    else
+      *message = text;
+    // The first non-passing part decides: a check that failed before a
+    // setup step threw is a FAIL, never hidden as BROKEN.
+    if (part.skipped()) return Mentions(text, "NOT_SUPPORTED: ") ? "NOT_SUPPORTED" : "BROKEN";
+    if (Mentions(text, "NOT_SUPPORTED: ")) return "NOT_SUPPORTED";
+    if (Mentions(text, "BROKEN: ")) return "BROKEN";
+    return "FAIL";
+  }
+  return "PASS";
+}
+
+ResultsStream::ResultsStream(std::FILE* out, RunIdentity identity, std::chrono::milliseconds case_timeout)
+    : out_(out), identity_(std::move(identity)), case_timeout_(case_timeout) {
+  watchdog_ = std::thread([this] { Watch(); });
+}
+
+ResultsStream::~ResultsStream() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  watchdog_.join();
+}
+
+void ResultsStream::OnTestStart(const ::testing::TestInfo& info) {
+  ClearCaseRecord();
+  std::lock_guard lock(mu_);
+  current_ = &info;
+  started_ = std::chrono::steady_clock::now();
+  cv_.notify_all();
+}
+
+void ResultsStream::OnTestEnd(const ::testing::TestInfo& info) {
+  std::string message;
+  const char* verdict = VerdictOf(*info.result(), &message);
+  std::lock_guard lock(mu_);
+  current_ = nullptr;
+  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started_).count();
+  if (std::string(verdict) != "PASS" && std::string(verdict) != "NOT_SUPPORTED") ++bad_cases_;
+  WriteLine(info, verdict, ms, message);
+}
+
+void ResultsStream::Watch() {
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    if (current_ == nullptr) {
+      cv_.wait(lock);
+      continue;
+    }
+    const ::testing::TestInfo* watched = current_;
+    auto deadline = started_ + case_timeout_;
+    if (cv_.wait_until(lock, deadline, [&] { return stopping_ || current_ != watched; })) continue;
+    WriteLine(*watched, "TIMEOUT", std::chrono::duration<double, std::milli>(case_timeout_).count(),
+              "case did not finish within " + std::to_string(case_timeout_.count()) + " ms");
+    std::fprintf(stderr, "wsaconform-runner: %s timed out; exiting with %d\n", CaseId(*watched).c_str(),
+                 kTimeoutExitCode);
+    std::fflush(stderr);
+    // The hung case owns threads and provider state we cannot unwind.
+    std::_Exit(kTimeoutExitCode);
+  }
+}
+
+void ResultsStream::WriteLine(const ::testing::TestInfo& info, const char* verdict, double duration_ms,
+                              const std::string& message) {
+  if (out_ == nullptr) return;
+  CaseRecord record = TakeCaseRecord();
+  std::vector<std::string> ids = StatementsOfTest(info.test_suite_name(), info.name());
+  std::string suite = info.test_suite_name();
+  if (auto slash = suite.rfind('/'); slash != std::string::npos) suite = suite.substr(slash + 1);
+  std::string name = info.name();
+  if (auto slash = name.find('/'); slash != std::string::npos) name = name.substr(0, slash);
+
+  std::string line = "{\"record\":\"case\",\"id\":" + json::Quote(CaseId(info));
+  line += ",\"suite\":" + json::Quote(suite) + ",\"name\":" + json::Quote(name);
+  line += ",\"statements\":" + json::QuoteList(ids);
+  line += ",\"provider\":" + json::Quote(identity_.provider) + ",\"build\":" + json::Quote(identity_.build);
+  line += ",\"mutant\":" + json::Quote(identity_.mutant);
+  line += ",\"chaos_seed\":" + (identity_.chaos_seed ? std::to_string(*identity_.chaos_seed) : std::string("null"));
+  line += ",\"verdict\":" + json::Quote(verdict);
+  char ms[32];
+  std::snprintf(ms, sizeof ms, "%.3f", duration_ms);
+  line += ",\"duration_ms\":" + std::string(ms);
+  line += ",\"message\":" + json::Quote(message);
+  line += ",\"observed\":{";
+  bool first = true;
+  for (const auto& [k, v] : record.observed) {
+    line += (first ? "" : ",") + json::Quote(k) + ":" + v;
+    first = false;
+  }
+  line += "},\"reports\":{";
+  first = true;
+  for (const auto& [k, v] : record.reports) {
+    line += (first ? "" : ",") + json::Quote(k) + ":" + json::Quote(v);
+    first = false;
+  }
+  line += "},\"requirements\":{";
+  first = true;
+  for (const auto& id : ids) {
+    const Statement* st = FindStatement(id);
+    line += (first ? "" : ",") + json::Quote(id) + ":" + json::Quote(st ? st->text : "unknown statement");
+    first = false;
+  }
+  line += "},\"suite_version\":" + json::Quote(WSAC_VERSION);
+  line += ",\"catalog_version\":" + json::Quote(CatalogVersion()) + "}\n";
+  std::fwrite(line.data(), 1, line.size(), out_);
+  std::fflush(out_);
+}
+
+}  // namespace wsac
