@@ -1,0 +1,356 @@
+"""wsaconform collate: results files in, one dataset out.
+
+The dataset is the JSON every later stage reads (report, gate, a certificate):
+case × provider with each case's verdict and observed values, and
+statement × provider with a statement verdict and the case results that
+decided it.
+
+Statement verdicts, per provider:
+  DEVIATES       a case tagged with the statement FAILed
+  UNKNOWN        no FAIL, but a case was BROKEN, TIMED OUT or CRASHED
+  CONFORMS       every case PASSed or was NOT_SUPPORTED, and at least one PASSed
+  NOT_SUPPORTED  every case was NOT_SUPPORTED: nothing was checked
+  NOT_TESTED     no case ran, or the statement is INFO (nothing to test)
+MAY statements get a verdict the same way (a case can still fail the limits of
+the permission) plus what the provider was seen doing ("reports").
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+
+from .errors import UsageError, warn
+from .results import (
+    UNKNOWN_VERDICTS,
+    VERDICTS,
+    Catalog,
+    CaseResult,
+    ProviderKey,
+    ResultSet,
+    Statement,
+    _Invalid,
+    case_result_from_json,
+    catalog_matches,
+    find_catalog_beside,
+    load_catalog,
+    natural_key,
+    parse_results_text,
+    read_text,
+)
+
+DATASET_FORMAT = "wsaconform-dataset"
+DATASET_FORMAT_VERSION = 1
+
+STATEMENT_VERDICTS = ("CONFORMS", "DEVIATES", "UNKNOWN", "NOT_SUPPORTED", "NOT_TESTED")
+
+
+def statement_verdict(case_verdicts, level: str) -> str:
+    if level == "INFO":
+        return "NOT_TESTED"
+    verdicts = set(case_verdicts)
+    if not verdicts:
+        return "NOT_TESTED"
+    if "FAIL" in verdicts:
+        return "DEVIATES"
+    if verdicts & UNKNOWN_VERDICTS:
+        return "UNKNOWN"
+    if "PASS" in verdicts:
+        return "CONFORMS"
+    return "NOT_SUPPORTED"
+
+
+# Which case verdicts explain each statement verdict.
+_DECIDING = {
+    "DEVIATES": {"FAIL"},
+    "UNKNOWN": set(UNKNOWN_VERDICTS),
+    "CONFORMS": {"PASS"},
+    "NOT_SUPPORTED": {"NOT_SUPPORTED"},
+    "NOT_TESTED": set(),
+}
+
+
+def _case_entry(result: CaseResult) -> dict:
+    return {
+        "verdict": result.verdict,
+        "duration_ms": result.duration_ms,
+        "message": result.message,
+        "observed": result.observed,
+        "reports": result.reports,
+        "origin": result.origin,
+    }
+
+
+def build_dataset(result_set: ResultSet, catalog: Catalog | None = None, kill_matrix=None, *,
+                  quiet: bool = False) -> dict:
+    """The collated dataset as a JSON-ready dict; warnings also go into result_set.warnings."""
+    results = result_set.results
+    providers = result_set.providers()
+    labels = [p.label for p in providers]
+    if len(set(labels)) != len(labels):  # two keys rendering alike would merge columns
+        raise UsageError("two provider builds have the same label; cannot tell their columns apart")
+
+    if catalog is not None and results and not catalog_matches(catalog, result_set.catalog_version):
+        raise UsageError(
+            f"{catalog.path}: catalog version {catalog.version!r} does not match the results' "
+            f"catalog_version {result_set.catalog_version!r}"
+        )
+
+    # Statements: the catalog's, in its order, then any the results name that it lacks.
+    statements: dict[str, Statement] = dict(catalog.statements) if catalog else {}
+    texts: dict[str, str] = {}
+    for result in results:
+        for sid, text in result.requirements.items():
+            texts.setdefault(sid, text)
+    extra: set[str] = set()
+    for result in results:
+        for sid in list(result.statements) + list(result.reports):
+            if sid not in statements:
+                extra.add(sid)
+    if catalog is not None:
+        for sid in sorted(extra, key=natural_key):
+            message = f"statement {sid} is named by results but is not in the catalog {catalog.path}"
+            result_set.warnings.append(message)
+            if not quiet:
+                warn(message)
+    for sid in sorted(extra, key=natural_key):
+        statements[sid] = Statement(id=sid, level="", text=texts.get(sid, ""))
+
+    cases: dict[str, dict] = {}
+    for result in results:
+        case = cases.setdefault(
+            result.id,
+            {"id": result.id, "suite": result.suite, "name": result.name,
+             "statements": list(result.statements), "results": {}},
+        )
+        case["results"][result.provider.label] = _case_entry(result)
+
+    by_provider: dict[ProviderKey, list[CaseResult]] = {p: [] for p in providers}
+    for result in results:
+        by_provider[result.provider].append(result)
+
+    statement_rows = []
+    for sid, statement in statements.items():
+        row = statement.to_json()
+        row["text"] = row["text"] or texts.get(sid, "")
+        row["in_catalog"] = catalog is not None and sid in catalog.statements
+        row["results"] = {}
+        for provider in providers:
+            tagged = [r for r in by_provider[provider] if sid in r.statements]
+            verdict = statement_verdict([r.verdict for r in tagged], statement.level)
+            deciding = _DECIDING[verdict]
+            row["results"][provider.label] = {
+                "verdict": verdict,
+                "cases": {r.id: r.verdict for r in tagged},
+                "decided_by": [
+                    {"case": r.id, "verdict": r.verdict, "message": r.message, "observed": r.observed}
+                    for r in tagged if r.verdict in deciding
+                ],
+                "reports": [
+                    {"case": r.id, "text": r.reports[sid]}
+                    for r in by_provider[provider] if sid in r.reports
+                ],
+            }
+        statement_rows.append(row)
+
+    provider_rows = []
+    for provider in providers:
+        row = provider.to_json()
+        row["totals"] = {v: 0 for v in VERDICTS}
+        for result in by_provider[provider]:
+            row["totals"][result.verdict] += 1
+        row["statement_totals"] = {v: 0 for v in STATEMENT_VERDICTS}
+        for statement_row in statement_rows:
+            row["statement_totals"][statement_row["results"][provider.label]["verdict"]] += 1
+        provider_rows.append(row)
+
+    dataset = {
+        "format": DATASET_FORMAT,
+        "format_version": DATASET_FORMAT_VERSION,
+        "suite_version": result_set.suite_version,
+        "catalog_version": result_set.catalog_version,
+        "catalog": {"version": catalog.version, "path": catalog.path} if catalog else None,
+        "sources": list(result_set.sources),
+        "warnings": list(result_set.warnings),
+        "providers": provider_rows,
+        "statements": statement_rows,
+        "cases": list(cases.values()),
+    }
+    if kill_matrix is not None:
+        dataset["kill_matrix"] = kill_matrix
+    return dataset
+
+
+# ---- reading inputs that are either results files or datasets ------------
+
+
+def _is_dataset(obj) -> bool:
+    return isinstance(obj, dict) and obj.get("format") == DATASET_FORMAT
+
+
+def validate_kill_matrix(entries, where: str) -> list:
+    if not isinstance(entries, list):
+        raise UsageError(f"{where}: 'kill_matrix' must be an array")
+    for index, entry in enumerate(entries):
+        problem = None
+        if not isinstance(entry, dict):
+            problem = "is not an object"
+        elif not isinstance(entry.get("mutant"), str) or not entry["mutant"]:
+            problem = "has no 'mutant' name"
+        elif not isinstance(entry.get("statement"), str):
+            problem = "has no 'statement'"
+        elif entry.get("verdict") not in ("killed", "survived"):
+            problem = "'verdict' must be 'killed' or 'survived'"
+        elif not isinstance(entry.get("killing_cases", []), list):
+            problem = "'killing_cases' must be an array"
+        elif not isinstance(entry.get("killed_by_own_statement", False), bool):
+            problem = "'killed_by_own_statement' must be true or false"
+        if problem:
+            raise UsageError(f"{where}: kill_matrix[{index}] {problem}")
+    return entries
+
+
+def results_from_dataset(dataset: dict, path: str) -> tuple[list[CaseResult], Catalog | None]:
+    """Turns a dataset back into result lines, so datasets can be merged like shards."""
+    try:
+        if dataset.get("format_version") != DATASET_FORMAT_VERSION:
+            raise _Invalid(f"format_version {dataset.get('format_version')!r} is not {DATASET_FORMAT_VERSION}")
+        by_label = {}
+        for p in dataset["providers"]:
+            by_label[p["key"]] = p
+        texts = {s["id"]: s.get("text", "") for s in dataset["statements"]}
+        results = []
+        for case in dataset["cases"]:
+            for label, entry in case["results"].items():
+                p = by_label[label]
+                line = {
+                    "record": "case", "id": case["id"], "suite": case.get("suite"), "name": case.get("name"),
+                    "statements": case["statements"], "provider": p["provider"], "build": p.get("build"),
+                    "mutant": p.get("mutant"), "chaos_seed": p.get("chaos_seed"), "verdict": entry["verdict"],
+                    "duration_ms": entry.get("duration_ms"), "message": entry.get("message"),
+                    "observed": entry.get("observed"), "reports": entry.get("reports"),
+                    "requirements": {sid: texts.get(sid, "") for sid in case["statements"]},
+                    "suite_version": dataset["suite_version"], "catalog_version": dataset["catalog_version"],
+                }
+                results.append(case_result_from_json(line, origin=entry.get("origin") or path))
+        catalog = None
+        if dataset.get("catalog"):
+            catalog = Catalog(
+                version=dataset["catalog"]["version"],
+                statements={
+                    s["id"]: Statement(
+                        id=s["id"], level=s.get("level", ""), text=s.get("text", ""), source=s.get("source", ""),
+                        reference_behaviour=s.get("reference_behaviour", ""),
+                        accepted_codes=tuple(s.get("accepted_codes") or ()), applies_to=s.get("applies_to"),
+                    )
+                    for s in dataset["statements"] if s.get("in_catalog", True)
+                },
+                path=dataset["catalog"].get("path") or path,
+            )
+    except (_Invalid, KeyError, TypeError, AttributeError) as err:
+        detail = f"missing {err}" if isinstance(err, KeyError) else str(err)
+        raise UsageError(f"{path}: not a valid wsaconform dataset: {detail}") from None
+    return results, catalog
+
+
+def load_inputs(paths, requirements: str | None = None, *, quiet: bool = False, auto_catalog: bool = True):
+    """Results files and datasets, merged: (ResultSet, Catalog or None, kill matrix or None).
+
+    A file whose whole text is a dataset JSON object is read as a dataset;
+    anything else must be a results.jsonl.
+    """
+    if not paths:
+        raise UsageError("no results files given")
+    result_set = ResultSet()
+    catalog = None
+    kill_matrix = None
+    for path in paths:
+        text = read_text(path, "results file")
+        obj = None
+        if text.lstrip().startswith("{"):
+            try:
+                obj = json.loads(text)
+            except json.JSONDecodeError:
+                obj = None  # several lines: a results file
+        if _is_dataset(obj):
+            results, dataset_catalog = results_from_dataset(obj, path)
+            catalog = catalog or dataset_catalog
+            if "kill_matrix" in obj:
+                kill_matrix = (kill_matrix or []) + validate_kill_matrix(obj["kill_matrix"], path)
+            if not results:
+                raise UsageError(f"{path}: dataset holds no results")
+        else:
+            results = parse_results_text(text, path)
+        for result in results:
+            result_set.add(result, quiet=quiet)
+        result_set.sources.append(path)
+    result_set.check_versions()
+    if requirements is None and auto_catalog and catalog is None:
+        requirements = find_catalog_beside(paths)
+    if requirements is not None:
+        catalog = load_catalog(requirements)
+    return result_set, catalog, kill_matrix
+
+
+# ---- writing -------------------------------------------------------------
+
+
+def write_files_atomically(files: dict[str, str]) -> None:
+    """Writes every file or none of them: a failure leaves the previous ones intact.
+
+    Each file goes to a temporary file in its own directory first (so the
+    final os.replace is a rename within one file system); only when all
+    temporaries are written and flushed are they renamed into place.
+    """
+    staged: list[tuple[str, str]] = []
+    try:
+        for path, text in files.items():
+            directory = os.path.dirname(os.path.abspath(path))
+            os.makedirs(directory, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
+            staged.append((tmp, path))
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+                f.write(text)
+                f.flush()
+                os.fsync(f.fileno())
+        for tmp, path in staged:
+            os.replace(tmp, path)
+    except OSError as err:
+        raise UsageError(f"cannot write {err.filename or 'output'}: {err.strerror}") from None
+    finally:
+        for tmp, _ in staged:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+
+
+def dataset_json(dataset: dict) -> str:
+    return json.dumps(dataset, indent=1, ensure_ascii=False, sort_keys=False) + "\n"
+
+
+# ---- the command ---------------------------------------------------------
+
+
+def add_arguments(parser) -> None:
+    parser.description = "Merge results files (providers, machines, shards) into one dataset JSON."
+    parser.add_argument("files", nargs="+", metavar="FILE", help="results.jsonl files or datasets")
+    parser.add_argument("--requirements", metavar="FILE",
+                        help="requirement catalog (default: requirements.json beside the first input that has one)")
+    parser.add_argument("--out", required=True, metavar="FILE", help="dataset JSON to write")
+
+
+def run(args) -> int:
+    result_set, catalog, kill_matrix = load_inputs(args.files, args.requirements)
+    dataset = build_dataset(result_set, catalog, kill_matrix)
+    write_files_atomically({args.out: dataset_json(dataset)})
+    return 0
+
+
+def main(argv=None) -> int:
+    from .errors import main_for
+
+    return main_for(add_arguments, run, "wsaconform collate", argv)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,58 @@
+"""JUnit XML for CI systems: one testcase per case and provider build.
+
+Each provider build is a testsuite; FAIL becomes <failure>, NOT_SUPPORTED
+<skipped>, BROKEN/TIMEOUT/CRASH <error> with the verdict as its type, so a CI
+view never counts a case that could not be checked as passed.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+from .results import VERDICTS, clean
+
+
+def _failure_text(case: dict, entry: dict) -> str:
+    lines = [f"{entry['verdict']}: {case['id']}", f"statements: {' '.join(case['statements'])}"]
+    if entry.get("message"):
+        lines.append(entry["message"])
+    for k, v in (entry.get("observed") or {}).items():
+        lines.append(f"observed {k} = {clean(v)}")
+    return clean("\n".join(lines))
+
+
+def render_junit(dataset: dict) -> str:
+    root = ET.Element("testsuites", name="wsaconform")
+    by_provider: dict[str, list] = {p["key"]: [] for p in dataset["providers"]}
+    for case in dataset["cases"]:
+        for label, entry in case["results"].items():
+            by_provider.setdefault(label, []).append((case, entry))
+    for label, entries in by_provider.items():
+        counts = {v: 0 for v in VERDICTS}
+        seconds = 0.0
+        for _, entry in entries:
+            counts[entry["verdict"]] += 1
+            seconds += (entry.get("duration_ms") or 0) / 1000
+        suite = ET.SubElement(
+            root, "testsuite", name=clean(label), tests=str(len(entries)), failures=str(counts["FAIL"]),
+            errors=str(counts["BROKEN"] + counts["TIMEOUT"] + counts["CRASH"]),
+            skipped=str(counts["NOT_SUPPORTED"]), time=f"{seconds:.3f}",
+        )
+        for case, entry in entries:
+            testcase = ET.SubElement(
+                suite, "testcase", classname=clean(f"{label}.{case['suite']}"), name=clean(case["id"]),
+                time=f"{(entry.get('duration_ms') or 0) / 1000:.3f}",
+            )
+            properties = ET.SubElement(testcase, "properties")
+            ET.SubElement(properties, "property", name="statements", value=clean(" ".join(case["statements"])))
+            verdict = entry["verdict"]
+            message_lines = [line for line in (entry.get("message") or "").splitlines() if line.strip()]
+            first_line = clean(message_lines[0] if message_lines else verdict)
+            if verdict == "FAIL":
+                ET.SubElement(testcase, "failure", message=first_line, type="FAIL").text = _failure_text(case, entry)
+            elif verdict == "NOT_SUPPORTED":
+                ET.SubElement(testcase, "skipped", message=first_line)
+            elif verdict != "PASS":
+                ET.SubElement(testcase, "error", message=first_line, type=verdict).text = _failure_text(case, entry)
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
