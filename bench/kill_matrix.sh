@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Times the whole kill matrix: every mutant against every case (not only the
+# cases of its own statement, as CI does), mutants in parallel processes.
+# Budget: under 10 minutes on a 2-core machine.
+#
+#   bench/kill_matrix.sh [JOBS]        JOBS defaults to the number of cores
+#
+# Prints the matrix summary and the wall time; writes out/bench/kill-matrix.json.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=${1:-$(nproc)}
+runner=build/native/runner/wsaconform-runner
+if [ ! -x "$runner" ]; then
+  cmake --preset native >/dev/null
+  cmake --build --preset native -j"$(nproc)" --target wsaconform-runner >/dev/null
+fi
+mkdir -p out/bench
+start=$(date +%s.%N)
+status=0
+./wsaconform killmatrix --all-cases --jobs "$jobs" --out out/bench/kill-matrix.json | tail -n 3 || status=$?
+end=$(date +%s.%N)
+awk -v s="$start" -v e="$end" -v j="$jobs" 'BEGIN { printf "kill matrix (all cases x all mutants, %d jobs): %.1f s\n", j, e - s }'
+exit $status

@@ -1,0 +1,184 @@
+"""wsaconform test: build and run the project's own tests, every way this machine can.
+
+    native   ctest of the native build
+    mingw    ctest of the mingw-w64 build, each .exe under Wine
+    asan     ctest of the AddressSanitizer/UBSan build
+    pytest   tests/python
+
+The last line sums every part as 'N passed, N failed'; the exit status is
+non-zero when any part failed or could not be built.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import build, env, wine
+
+ROOT = build.ROOT
+CTEST_JOBS = build.BUILD_JOBS
+
+
+def add_arguments(parser) -> None:
+    parser.description = "Build and run the project's own tests (C++ natively, under Wine, with ASan; pytest)."
+    parser.add_argument("--no-wine", action="store_true", help="skip the mingw-w64 build and its tests under Wine")
+    parser.add_argument("--no-asan", action="store_true", help="skip the AddressSanitizer build")
+    parser.add_argument("--fast", action="store_true", help="native build and pytest only")
+
+
+@dataclass
+class Part:
+    name: str
+    where: str  # "natively", "under Wine", ...
+    passed: int = 0
+    failed: int = 0
+    skipped: int = 0
+    note: str = ""  # why it did not run, or what went wrong
+
+    @property
+    def ok(self) -> bool:
+        return self.failed == 0
+
+
+def run(args) -> int:
+    env.ensure_packages()
+    tools = env.detect_tools()
+    parts = [_native(tools)]
+    if args.fast or args.no_wine:
+        parts.append(Part("mingw", "under Wine", note="skipped (--fast or --no-wine)"))
+    else:
+        parts.append(_mingw(tools))
+    if args.fast or args.no_asan:
+        parts.append(Part("asan", "natively, ASan+UBSan", note="skipped (--fast or --no-asan)"))
+    else:
+        parts.append(_asan(tools))
+    parts.append(_pytest())
+    _print_summary(parts)
+    return 0 if all(part.ok for part in parts) else 1
+
+
+# ---- the parts -------------------------------------------------------------------
+
+
+def _native(tools: env.Tools) -> Part:
+    if not tools.native:
+        return Part("native", "natively", failed=1, note=tools.why_not["native"])
+    return _build_and_ctest("native", "natively")
+
+
+def _mingw(tools: env.Tools) -> Part:
+    if not tools.cross:
+        reasons = ", ".join(tools.why_not[k] for k in ("mingw", "wine") if k in tools.why_not)
+        return Part("mingw", "under Wine", note=f"skipped: {reasons}")
+    directory = build.build_dir("mingw")
+    # The prefix is booted and its server running before ctest starts, so no
+    # test pays for the boot and no server holds ctest's output pipes open.
+    return _build_and_ctest("mingw", "under Wine", before=lambda: wine.boot(directory),
+                            after=lambda: wine.stop(directory))
+
+
+def _asan(tools: env.Tools) -> Part:
+    if not tools.native:
+        return Part("asan", "natively, ASan+UBSan", failed=1, note=tools.why_not["native"])
+    if not env.compiler_has_asan():
+        return Part("asan", "natively, ASan+UBSan", note="skipped: the C++ compiler cannot link -fsanitize=address")
+    return _build_and_ctest("asan", "natively, ASan+UBSan")
+
+
+def _build_and_ctest(preset: str, where: str, before=None, after=None) -> Part:
+    _banner(f"{preset}: build, then ctest {where}")
+    try:
+        build.build(preset)
+    except build.BuildError as err:
+        return Part(preset, where, failed=1, note=str(err))
+    try:
+        if before:
+            before()
+        return _ctest(preset, where)
+    except RuntimeError as err:
+        return Part(preset, where, failed=1, note=str(err))
+    finally:
+        if after:
+            after()
+
+
+def _ctest(preset: str, where: str) -> Part:
+    with tempfile.TemporaryDirectory() as tmp:
+        junit = Path(tmp, "ctest.xml")
+        argv = ["ctest", "--preset", preset, "-j", str(CTEST_JOBS), "--output-junit", str(junit)]
+        env.log(" ".join(argv))
+        returncode = subprocess.run(argv, cwd=ROOT, stdin=subprocess.DEVNULL).returncode
+        part = _from_junit(preset, where, junit)
+    if part is None:
+        return Part(preset, where, failed=1, note=f"ctest wrote no results (exit {returncode})")
+    if returncode != 0 and part.failed == 0:
+        part.failed, part.note = 1, f"ctest exited {returncode} with no failed test"
+    if part.passed + part.failed == 0:
+        part.note = part.note or "no tests registered"
+    return part
+
+
+def _pytest() -> Part:
+    _banner("pytest: tests/python, natively")
+    with tempfile.TemporaryDirectory() as tmp:
+        junit = Path(tmp, "pytest.xml")
+        argv = [_python(), "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={junit}", "tests/python"]
+        env.log(" ".join(argv))
+        child_env = dict(os.environ, PYTHONPATH=_pythonpath())
+        returncode = subprocess.run(argv, cwd=ROOT, env=child_env, stdin=subprocess.DEVNULL).returncode
+        part = _from_junit("pytest", "natively", junit)
+    # 5: nothing was collected, which is not a failure of any test.
+    if part is None:
+        return Part("pytest", "natively", failed=int(returncode not in (0, 5)), note=f"pytest exit {returncode}")
+    if returncode not in (0, 5) and part.failed == 0:
+        part.failed, part.note = 1, f"pytest exited {returncode} with no failed test"
+    return part
+
+
+# ---- results ---------------------------------------------------------------------
+
+
+def _from_junit(name: str, where: str, path: Path) -> Part | None:
+    """Counts from a JUnit XML file (ctest --output-junit, pytest --junitxml)."""
+    try:
+        root = ET.parse(path).getroot()
+    except (OSError, ET.ParseError):
+        return None
+    suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
+    total = failed = skipped = 0
+    for suite in suites:
+        total += int(suite.get("tests", 0))
+        failed += int(suite.get("failures", 0)) + int(suite.get("errors", 0))
+        skipped += int(suite.get("skipped", 0)) + int(suite.get("disabled", 0))
+    return Part(name, where, passed=total - failed - skipped, failed=failed, skipped=skipped)
+
+
+def _print_summary(parts: list[Part]) -> None:
+    _banner("summary")
+    for part in parts:
+        counts = f"{part.passed} passed, {part.failed} failed, {part.skipped} skipped"
+        note = f"  ({part.note})" if part.note else ""
+        print(f"  {part.name:<7} {part.where:<22} {counts}{note}")
+    passed = sum(p.passed for p in parts)
+    failed = sum(p.failed for p in parts)
+    skipped = sum(p.skipped for p in parts)
+    print(f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""), flush=True)
+
+
+def _banner(title: str) -> None:
+    print(f"\n==== {title} ====", flush=True)
+
+
+def _python() -> str:
+    return "/usr/bin/python3" if os.access("/usr/bin/python3", os.X_OK) else sys.executable
+
+
+def _pythonpath() -> str:
+    existing = os.environ.get("PYTHONPATH")
+    return str(ROOT / "reports") + (os.pathsep + existing if existing else "")

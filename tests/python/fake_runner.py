@@ -1,0 +1,125 @@
+#!/usr/bin/env python3
+"""A stand-in for wsaconform-runner that speaks its command-line contract.
+
+Cases are Fake/Suite.CaseNN/Mock for NN in 0..FAKE_CASES-1. Environment knobs
+(case names are the short "CaseNN"; lists are comma-separated):
+  FAKE_CASES       number of cases (default 6)
+  FAKE_PROVIDERS   providers this "build" has (default "mock")
+  FAKE_FAIL        cases that FAIL
+  FAKE_CRASH       cases during which the process SIGKILLs itself
+  FAKE_TIMEOUT     cases written as TIMEOUT, then exit 3 (the runner's watchdog)
+  FAKE_HANG        cases that hang without any watchdog (for the orchestrator's guard)
+  FAKE_DELAY       seconds each case takes (default 0)
+  FAKE_RAN_LOG     file to which every case start is appended, across processes
+"""
+
+import json
+import os
+import signal
+import sys
+import time
+
+SUITE_VERSION = "0.1.0-fake"
+CATALOG_VERSION = "fake-catalog"
+
+
+def names(var):
+    return {n for n in os.environ.get(var, "").split(",") if n}
+
+
+def all_cases():
+    count = int(os.environ.get("FAKE_CASES", "6"))
+    return [
+        {
+            "id": f"Fake/Suite.Case{i:02d}/Mock",
+            "suite": "Suite",
+            "name": f"Case{i:02d}",
+            "statements": [f"S{i % 3 + 1}"],
+        }
+        for i in range(count)
+    ]
+
+
+def options(argv):
+    opts = {}
+    for arg in argv:
+        key, _, value = arg.partition("=")
+        opts[key] = value if value else True
+    return opts
+
+
+def usage(message):
+    print(f"fake_runner: {message}", file=sys.stderr)
+    return 2
+
+
+def record(case, verdict, opts, message="", duration_ms=1.0):
+    return {
+        "record": "case", "id": case["id"], "suite": case["suite"], "name": case["name"],
+        "provider": opts["--provider"], "build": "fake-build", "mutant": "", "chaos_seed": None,
+        "verdict": verdict, "duration_ms": duration_ms, "message": message, "observed": {},
+        "reports": {}, "requirements": {s: f"text of {s}" for s in case["statements"]},
+        "statements": case["statements"], "suite_version": SUITE_VERSION,
+        "catalog_version": CATALOG_VERSION,
+    }
+
+
+def run_cases(opts):
+    wanted = open(opts["--case-list"]).read().split()
+    by_id = {case["id"]: case for case in all_cases()}
+    try:
+        out = open(opts["--results"], "a")
+    except OSError:
+        return usage("cannot open --results")
+    fail, crash, timeout, hang = (names(v) for v in ("FAKE_FAIL", "FAKE_CRASH", "FAKE_TIMEOUT", "FAKE_HANG"))
+    delay = float(os.environ.get("FAKE_DELAY", "0"))
+    bad = 0
+    for case_id in wanted:
+        case = by_id[case_id]
+        if os.environ.get("FAKE_RAN_LOG"):
+            with open(os.environ["FAKE_RAN_LOG"], "a") as ran:
+                ran.write(case_id + "\n")
+        short = case["name"]
+        if short in crash:
+            os.kill(os.getpid(), signal.SIGKILL)
+        if short in hang:
+            while True:
+                time.sleep(60)
+        time.sleep(delay)
+        if short in timeout:
+            out.write(json.dumps(record(case, "TIMEOUT", opts, "case overran its deadline")) + "\n")
+            out.flush()
+            os._exit(3)
+        verdict = "FAIL" if short in fail else "PASS"
+        bad += verdict != "PASS"
+        out.write(json.dumps(record(case, verdict, opts, "expected 1, got 2" if verdict == "FAIL" else "")) + "\n")
+        out.flush()
+    return 1 if bad else 0
+
+
+def main():
+    opts = options(sys.argv[1:])
+    providers = [p for p in os.environ.get("FAKE_PROVIDERS", "mock").split(",") if p]
+    if "--list-providers" in opts:
+        print(json.dumps(providers))
+        return 0
+    if "--requirements" in opts:
+        print(json.dumps({"version": CATALOG_VERSION, "statements": [
+            {"id": f"S{i}", "level": "MUST", "text": f"text of S{i}"} for i in (1, 2, 3)]}))
+        return 0
+    if "--list-mutants" in opts:
+        print("[]")
+        return 0
+    if opts.get("--provider") not in providers:
+        return usage(f"unknown provider {opts.get('--provider')!r}; choose from {', '.join(providers)}")
+    if "--list" in opts:
+        print(json.dumps({"suite_version": SUITE_VERSION, "catalog_version": CATALOG_VERSION,
+                          "cases": all_cases()}))
+        return 0
+    if "--case-list" not in opts or "--results" not in opts:
+        return usage("this fake needs --case-list and --results")
+    return run_cases(opts)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

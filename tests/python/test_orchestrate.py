@@ -1,0 +1,189 @@
+"""wsaconform run against a fake runner: shards, crashes, hangs, Ctrl-C."""
+
+import io
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+from conftest import ROOT
+
+from wsaconform.orchestrate import select, split
+from wsaconform.progress import Progress
+
+
+def case_id(n):
+    return f"Fake/Suite.Case{n:02d}/Mock"
+
+
+def results(out):
+    lines = (Path(out) / "mock" / "results.jsonl").read_text().splitlines()
+    return [json.loads(line) for line in lines]
+
+
+def verdicts(out):
+    return {r["id"]: r["verdict"] for r in results(out)}
+
+
+def ran(log):
+    return Path(log).read_text().split()
+
+
+def run_fake(wsaconform, fake_runner, tmp_path, *extra, **fake_env):
+    env = {f"FAKE_{k.upper()}": str(v) for k, v in fake_env.items()}
+    env["FAKE_RAN_LOG"] = str(tmp_path / "ran.log")
+    return wsaconform("run", "--runner", fake_runner, "--out", str(tmp_path / "out"), "--no-report", *extra, env=env)
+
+
+def test_shards_merge_every_result_in_listing_order(wsaconform, fake_runner, tmp_path):
+    done = run_fake(wsaconform, fake_runner, tmp_path, "--jobs", "3", cases=9)
+    assert done.returncode == 0, done.stderr
+    assert [r["id"] for r in results(tmp_path / "out")] == [case_id(n) for n in range(9)]
+    run_info = json.loads((tmp_path / "out" / "mock" / "run.json").read_text())
+    assert sorted(p["shard"] for p in run_info["runner_processes"]) == [1, 2, 3]
+    assert all(p["cases"] == 3 and p["finished"] == 3 for p in run_info["runner_processes"])
+    assert sorted(ran(tmp_path / "ran.log")) == [case_id(n) for n in range(9)]
+
+
+def test_crash_mid_shard_records_crash_and_resumes_the_rest(wsaconform, fake_runner, tmp_path):
+    done = run_fake(wsaconform, fake_runner, tmp_path, "--jobs", "2", cases=8, crash="Case01")
+    assert done.returncode == 1
+    got = results(tmp_path / "out")
+    crashed = [r for r in got if r["verdict"] == "CRASH"]
+    assert [r["id"] for r in crashed] == [case_id(1)]
+    assert "SIGKILL" in crashed[0]["message"]
+    assert crashed[0]["statements"] == ["S2"] and crashed[0]["build"] == "fake-build"
+    assert all(r["verdict"] == "PASS" for r in got if r["id"] != case_id(1))
+    assert len(got) == 8
+    # Every case started exactly once: the crashed one is not retried, the
+    # rest of its shard ran in a fresh runner.
+    started = ran(tmp_path / "ran.log")
+    assert sorted(started) == [case_id(n) for n in range(8)]
+
+
+def test_runner_watchdog_timeout_is_kept_and_the_shard_resumes(wsaconform, fake_runner, tmp_path):
+    done = run_fake(wsaconform, fake_runner, tmp_path, "--jobs", "1", cases=5, timeout="Case02")
+    assert done.returncode == 1
+    got = {r["id"]: r for r in results(tmp_path / "out")}
+    assert got[case_id(2)]["verdict"] == "TIMEOUT"
+    assert got[case_id(2)]["message"] == "case overran its deadline"  # the runner's own line
+    assert "synthesized" not in got[case_id(2)]
+    assert [got[case_id(n)]["verdict"] for n in (0, 1, 3, 4)] == ["PASS"] * 4
+    assert sorted(ran(tmp_path / "ran.log")) == [case_id(n) for n in range(5)]
+    processes = json.loads((tmp_path / "out" / "mock" / "run.json").read_text())["runner_processes"]
+    assert [p["exit"] for p in processes] == [3, 0]
+
+
+def test_hung_runner_is_killed_by_the_guard_and_recorded_as_timeout(wsaconform, fake_runner, tmp_path):
+    started = time.monotonic()
+    done = run_fake(wsaconform, fake_runner, tmp_path, "--jobs", "1", "--guard", "1", cases=4, hang="Case01")
+    assert time.monotonic() - started < 30
+    assert done.returncode == 1
+    got = {r["id"]: r for r in results(tmp_path / "out")}
+    assert got[case_id(1)]["verdict"] == "TIMEOUT"
+    assert "killed the runner" in got[case_id(1)]["message"]
+    assert [got[case_id(n)]["verdict"] for n in (0, 2, 3)] == ["PASS"] * 3
+    assert sorted(ran(tmp_path / "ran.log")) == [case_id(n) for n in range(4)]
+
+
+def test_failures_are_results_not_errors(wsaconform, fake_runner, tmp_path):
+    done = run_fake(wsaconform, fake_runner, tmp_path, cases=3, fail="Case00")
+    assert done.returncode == 1
+    assert verdicts(tmp_path / "out") == {case_id(0): "FAIL", case_id(1): "PASS", case_id(2): "PASS"}
+    assert "DEVIATES" in done.stdout  # S1 is Case00's statement
+
+
+def test_filter_selects_cases(wsaconform, fake_runner, tmp_path):
+    done = run_fake(wsaconform, fake_runner, tmp_path, "--filter", "*Case01*:*Case03*", cases=5)
+    assert done.returncode == 0, done.stderr
+    assert list(verdicts(tmp_path / "out")) == [case_id(1), case_id(3)]
+
+
+def test_ctrl_c_stops_runners_and_keeps_finished_results(fake_runner, tmp_path):
+    out = tmp_path / "out"
+    env = dict(os.environ, FAKE_CASES="40", FAKE_DELAY="0.2")
+    proc = subprocess.Popen(
+        [str(ROOT / "wsaconform"), "run", "--runner", fake_runner, "--out", str(out), "--jobs", "2", "--no-report"],
+        env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        finished_lines = 0
+        while finished_lines < 2:  # bounded by the 40 cases; a hang fails on communicate's timeout
+            line = proc.stdout.readline()
+            assert line, "wsaconform ended before any case finished"
+            finished_lines += " PASS " in line
+        proc.send_signal(signal.SIGINT)
+        stdout, _ = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130
+    assert "interrupted" in stdout
+    got = results(out)
+    ids = [r["id"] for r in got]
+    assert 2 <= len(got) < 40 and len(set(ids)) == len(ids)
+    assert all(r["verdict"] == "PASS" for r in got)
+    run_info = json.loads((out / "mock" / "run.json").read_text())
+    assert run_info["interrupted"] is True
+    assert not _processes_mentioning(str(out)), "a runner outlived the interrupted run"
+
+
+def _processes_mentioning(text):
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and text in (entry / "cmdline").read_bytes().decode(errors="replace"):
+                found.append(entry.name)
+        except OSError:
+            continue
+    return found
+
+
+def test_plain_progress_lines_without_a_terminal(wsaconform, fake_runner, tmp_path):
+    done = run_fake(wsaconform, fake_runner, tmp_path, cases=3)
+    assert "\r" not in done.stdout
+    lines = [line for line in done.stdout.splitlines() if line.startswith("[")]
+    assert len(lines) == 3 and all(" mock PASS " in line for line in lines)
+    assert "mock: 3/3 cases, 3 pass, 0 fail, 0 other" in done.stdout
+
+
+def test_progress_bar_on_a_terminal_redraws_one_line():
+    stream = io.StringIO()
+    progress = Progress("mock", 3, stream=stream, tty=True)
+    progress.case_finished({"id": "A", "verdict": "PASS"})
+    progress.case_finished({"id": "B", "verdict": "CRASH", "message": "runner killed by SIGSEGV"})
+    progress.close()
+    text = stream.getvalue()
+    assert "\r" in text and "ETA" in text
+    assert "CRASH" in text and "B" in text  # problems are printed above the bar
+    assert "pass 1 fail 0 other 1" in text
+
+
+def test_unknown_provider_lists_the_available_ones(wsaconform, fake_runner, tmp_path):
+    done = run_fake(wsaconform, fake_runner, tmp_path, "--provider", "nosuch")
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "wsaconform: error: unknown or unavailable provider nosuch; available here: mock"
+    ]
+
+
+def test_every_provider_of_the_runner_runs_by_default(wsaconform, fake_runner, tmp_path):
+    done = run_fake(wsaconform, fake_runner, tmp_path, cases=2, providers="mock,other")
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "out" / "other" / "results.jsonl").read_text().count("\n") == 2
+    assert json.loads((tmp_path / "out" / "requirements.json").read_text())["statements"]
+
+
+def test_gtest_filter_semantics():
+    cases = [{"id": i} for i in ("A/Tcp.Send/X", "A/Tcp.Recv/X", "A/Udp.Send/X", "A/Udp.Send[1]/X")]
+    assert [c["id"] for c in select(cases, "*Tcp*-*Recv*")] == ["A/Tcp.Send/X"]
+    assert [c["id"] for c in select(cases, "-*Tcp*")] == ["A/Udp.Send/X", "A/Udp.Send[1]/X"]
+    assert [c["id"] for c in select(cases, "A/Udp.Send[1]/?")] == ["A/Udp.Send[1]/X"]
+    assert select(cases, None) == cases
+
+
+def test_split_keeps_order_and_balances():
+    chunks = split([{"id": n} for n in range(7)], 3)
+    assert [[c["id"] for c in chunk] for chunk in chunks] == [[0, 1, 2], [3, 4], [5, 6]]
+    assert len(split([{"id": 0}], 4)) == 1
