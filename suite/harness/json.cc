@@ -5,13 +5,21 @@
 namespace wsac::json {
 namespace {
 
-// Length of the valid UTF-8 sequence starting at s[i], or 0 if it is not one.
+// Length of the valid UTF-8 sequence starting at s[i], or 0 if it is not
+// one. Overlong forms, surrogates and code points past U+10FFFF are not valid.
 size_t Utf8Length(std::string_view s, size_t i) {
-  auto c = static_cast<unsigned char>(s[i]);
-  size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+  auto at = [&](size_t k) { return static_cast<unsigned char>(s[i + k]); };
+  unsigned char c = at(0);
+  if (c < 0x80) return 1;
+  size_t n = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
   if (n == 0 || i + n > s.size()) return 0;
   for (size_t k = 1; k < n; ++k)
-    if ((static_cast<unsigned char>(s[i + k]) >> 6) != 0x2) return 0;
+    if ((at(k) >> 6) != 0x2) return 0;
+  unsigned char second = at(1);
+  if (c == 0xE0 && second < 0xA0) return 0;  // overlong
+  if (c == 0xED && second >= 0xA0) return 0;  // surrogate
+  if (c == 0xF0 && second < 0x90) return 0;  // overlong
+  if (c == 0xF4 && second >= 0x90) return 0;  // past U+10FFFF
   return n;
 }
 

@@ -54,7 +54,7 @@ SOCKET InterceptingProvider::accept(SOCKET s, sockaddr* addr, int* addrlen) {
 
 int InterceptingProvider::ioctlsocket(SOCKET s, long cmd, u_long* argp) {
   int ret = ProviderWrapper::ioctlsocket(s, cmd, argp);
-  if (ret == 0 && cmd == FIONBIO && argp != nullptr) {
+  if (ret == 0 && cmd == static_cast<long>(FIONBIO) && argp != nullptr) {
     std::lock_guard lock(mu_);
     sockets_[s].nonblocking = *argp != 0;
   }
@@ -181,7 +181,7 @@ int InterceptingProvider::WSAIoctl(SOCKET s, DWORD code, LPVOID in, DWORD cbIn, 
   int ret = Initiate(call, [&](LPWSAOVERLAPPED_COMPLETION_ROUTINE r) {
     return target().WSAIoctl(call.s, code, in, cbIn, out, cbOut, call.bytes, call.ov, r);
   });
-  if (ret == 0 && static_cast<long>(code) == FIONBIO && in != nullptr && cbIn >= sizeof(u_long)) {
+  if (ret == 0 && static_cast<long>(code) == static_cast<long>(FIONBIO) && in != nullptr && cbIn >= sizeof(u_long)) {
     std::lock_guard lock(mu_);
     sockets_[s].nonblocking = *static_cast<u_long*>(in) != 0;
   }
