@@ -24,6 +24,7 @@ SUBCOMMANDS = {
     "collate": ("collate", "merge results files into one dataset"),
     "report": ("report", "render HTML, Markdown, JUnit and JSON from results"),
     "gate": ("gate", "compare results with expectations; exit status for CI"),
+    "killmatrix": ("killmatrix", "run every mutant; fail when one survives its own statement's cases"),
 }
 
 

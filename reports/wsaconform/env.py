@@ -20,6 +20,7 @@ PACKAGES = (
     "cmake",
     "g++",
     "libgtest-dev",
+    "googletest",  # the sources the mingw build compiles GoogleTest from
     "wine64",
     "g++-mingw-w64-x86-64-posix",
     "python3-pytest",
