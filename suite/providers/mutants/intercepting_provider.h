@@ -33,6 +33,9 @@ struct InitiatingCall {
   LPWSAOVERLAPPED_COMPLETION_ROUTINE routine;  // the application's
   int ret = 0;
   int error = 0;  // the error after the call, when ret != 0
+  // Storage a BeforeCall hook may point `buffers` at: the target captures
+  // the array before it returns, so it only has to outlive the call.
+  std::vector<WSABUF> scratch;
 };
 
 // What the target reported for an operation when the application learnt of

@@ -38,11 +38,9 @@ class BuffersFilledInReverse : public InterceptingProvider {
   using InterceptingProvider::InterceptingProvider;
   bool BeforeCall(InitiatingCall& call) override {
     if (!IsReceive(call.kind) || call.buffers == nullptr || call.buffer_count < 2) return false;
-    // The target captures the array before returning, so a per-thread copy will do.
-    thread_local std::vector<WSABUF> reversed;
-    reversed.assign(call.buffers, call.buffers + call.buffer_count);
-    std::reverse(reversed.begin(), reversed.end());
-    call.buffers = reversed.data();
+    call.scratch.assign(call.buffers, call.buffers + call.buffer_count);
+    std::reverse(call.scratch.begin(), call.scratch.end());
+    call.buffers = call.scratch.data();
     return false;
   }
 };
@@ -284,17 +282,15 @@ class OversizedDatagramTruncated : public InterceptingProvider {
     ULONG total = 0;
     for (DWORD i = 0; i < call.buffer_count; ++i) total += call.buffers[i].len;
     if (total <= kMaxDatagram) return false;
-    thread_local std::vector<WSABUF> cut;
-    cut.clear();
     ULONG left = kMaxDatagram;
     for (DWORD i = 0; i < call.buffer_count && left > 0; ++i) {
       ULONG n = std::min(left, call.buffers[i].len);
-      cut.push_back(WSABUF{n, call.buffers[i].buf});
+      call.scratch.push_back(WSABUF{n, call.buffers[i].buf});
       left -= n;
     }
     original_total_ = total;
-    call.buffers = cut.data();
-    call.buffer_count = static_cast<DWORD>(cut.size());
+    call.buffers = call.scratch.data();
+    call.buffer_count = static_cast<DWORD>(call.scratch.size());
     return false;
   }
   void AfterCall(InitiatingCall& call) override {
@@ -324,10 +320,9 @@ class ZeroBufferCountAccepted : public InterceptingProvider {
   using InterceptingProvider::InterceptingProvider;
   bool BeforeCall(InitiatingCall& call) override {
     if (call.kind == CallKind::Ioctl || call.buffer_count != 0) return false;
-    thread_local WSABUF empty{0, nullptr};
-    thread_local char byte;
-    empty = WSABUF{0, &byte};
-    call.buffers = &empty;
+    static char byte;
+    call.scratch.assign(1, WSABUF{0, &byte});
+    call.buffers = call.scratch.data();
     call.buffer_count = 1;
     return false;
   }

@@ -1,0 +1,117 @@
+// MockProvider: the Provider surface over the model in mock_model.h.
+#include "suite/providers/mock/mock_provider.h"
+
+#include <memory>
+
+#include "suite/providers/mock/mock_model.h"
+
+namespace wsac {
+namespace {
+
+class MockProvider final : public Provider {
+ public:
+  explicit MockProvider(const MockOptions& options) : core_(std::make_shared<mock::Core>(options)) {}
+  ~MockProvider() override { core_->Shutdown(); }
+
+  std::string Name() const override { return "mock"; }
+  std::string Build() const override { return core_->Build(); }
+
+  SOCKET WSASocketW(int af, int type, int protocol, LPWSAPROTOCOL_INFOW info, unsigned g,
+                    DWORD flags) override {
+    return core_->WSASocketW(af, type, protocol, info, g, flags);
+  }
+  SOCKET socket(int af, int type, int protocol) override {
+    return core_->WSASocketW(af, type, protocol, nullptr, 0, WSA_FLAG_OVERLAPPED);
+  }
+  int bind(SOCKET s, const sockaddr* name, int namelen) override { return core_->bind(s, name, namelen); }
+  int listen(SOCKET s, int backlog) override { return core_->listen(s, backlog); }
+  int connect(SOCKET s, const sockaddr* name, int namelen) override { return core_->connect(s, name, namelen); }
+  SOCKET accept(SOCKET s, sockaddr* addr, int* addrlen) override { return core_->accept(s, addr, addrlen); }
+  int getsockname(SOCKET s, sockaddr* name, int* namelen) override {
+    return core_->getsockname(s, name, namelen);
+  }
+  int getpeername(SOCKET s, sockaddr* name, int* namelen) override {
+    return core_->getpeername(s, name, namelen);
+  }
+  int setsockopt(SOCKET s, int level, int optname, const char* optval, int optlen) override {
+    return core_->setsockopt(s, level, optname, optval, optlen);
+  }
+  int getsockopt(SOCKET s, int level, int optname, char* optval, int* optlen) override {
+    return core_->getsockopt(s, level, optname, optval, optlen);
+  }
+  int ioctlsocket(SOCKET s, long cmd, u_long* argp) override { return core_->ioctlsocket(s, cmd, argp); }
+  int shutdown(SOCKET s, int how) override { return core_->shutdown(s, how); }
+  int closesocket(SOCKET s) override { return core_->closesocket(s); }
+
+  int WSARecv(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD recvd, LPDWORD flags, LPWSAOVERLAPPED ov,
+              LPWSAOVERLAPPED_COMPLETION_ROUTINE cr) override {
+    return core_->Receive(s, bufs, count, recvd, flags, nullptr, nullptr, false, ov, cr);
+  }
+  int WSARecvFrom(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD recvd, LPDWORD flags, sockaddr* from,
+                  LPINT fromlen, LPWSAOVERLAPPED ov, LPWSAOVERLAPPED_COMPLETION_ROUTINE cr) override {
+    return core_->Receive(s, bufs, count, recvd, flags, from, fromlen, true, ov, cr);
+  }
+  int WSASend(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD sent, DWORD flags, LPWSAOVERLAPPED ov,
+              LPWSAOVERLAPPED_COMPLETION_ROUTINE cr) override {
+    return core_->Send(s, bufs, count, sent, flags, nullptr, 0, false, ov, cr);
+  }
+  int WSASendTo(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD sent, DWORD flags, const sockaddr* to,
+                int tolen, LPWSAOVERLAPPED ov, LPWSAOVERLAPPED_COMPLETION_ROUTINE cr) override {
+    return core_->Send(s, bufs, count, sent, flags, to, tolen, true, ov, cr);
+  }
+  int WSAIoctl(SOCKET s, DWORD code, LPVOID in, DWORD cb_in, LPVOID out, DWORD cb_out, LPDWORD returned,
+               LPWSAOVERLAPPED ov, LPWSAOVERLAPPED_COMPLETION_ROUTINE cr) override {
+    return core_->WSAIoctl(s, code, in, cb_in, out, cb_out, returned, ov, cr);
+  }
+  BOOL WSAGetOverlappedResult(SOCKET s, LPWSAOVERLAPPED ov, LPDWORD transfer, BOOL wait,
+                              LPDWORD flags) override {
+    return core_->WSAGetOverlappedResult(s, ov, transfer, wait, flags);
+  }
+
+  WSAEVENT WSACreateEvent() override { return core_->WSACreateEvent(); }
+  BOOL WSASetEvent(WSAEVENT e) override { return core_->WSASetEvent(e); }
+  BOOL WSAResetEvent(WSAEVENT e) override { return core_->WSAResetEvent(e); }
+  BOOL WSACloseEvent(WSAEVENT e) override { return core_->WSACloseEvent(e); }
+  DWORD WSAWaitForMultipleEvents(DWORD count, const WSAEVENT* events, BOOL wait_all, DWORD timeout,
+                                 BOOL alertable) override {
+    return core_->WSAWaitForMultipleEvents(count, events, wait_all, timeout, alertable);
+  }
+  DWORD SleepEx(DWORD ms, BOOL alertable) override { return core_->SleepEx(ms, alertable); }
+
+  HANDLE CreateIoCompletionPort(HANDLE file, HANDLE existing, ULONG_PTR key, DWORD threads) override {
+    return core_->CreateIoCompletionPort(file, existing, key, threads);
+  }
+  BOOL GetQueuedCompletionStatus(HANDLE port, LPDWORD bytes, PULONG_PTR key, LPOVERLAPPED* ov,
+                                 DWORD ms) override {
+    return core_->GetQueuedCompletionStatus(port, bytes, key, ov, ms);
+  }
+  BOOL SetFileCompletionNotificationModes(HANDLE file, UCHAR flags) override {
+    return core_->SetFileCompletionNotificationModes(file, flags);
+  }
+  BOOL CloseHandle(HANDLE h) override { return core_->CloseHandle(h); }
+  BOOL CancelIoEx(HANDLE h, LPOVERLAPPED ov) override { return core_->CancelIoEx(h, ov); }
+  BOOL CancelIo(HANDLE h) override { return core_->CancelIo(h); }
+
+  int WSAGetLastError() override { return core_->GetError(); }
+  void WSASetLastError(int error) override { core_->SetError(error); }
+  DWORD GetLastError() override { return static_cast<DWORD>(core_->GetError()); }
+
+ private:
+  std::shared_ptr<mock::Core> core_;
+};
+
+}  // namespace
+
+std::set<std::string> MockFaultNames() {
+  return {mock::kFaultRcvbuf0StreamDrops, mock::kFaultRcvbuf0DgramKeeps, mock::kFaultNoBuffering,
+          mock::kFaultClosesocketLeavesPending, mock::kFaultStreamWaitsToFill};
+}
+
+std::unique_ptr<Provider> MakeMockProvider(const MockOptions& options) {
+  const std::set<std::string> known = MockFaultNames();
+  for (const auto& fault : options.faults)
+    if (known.count(fault) == 0) return nullptr;
+  return std::make_unique<MockProvider>(options);
+}
+
+}  // namespace wsac
