@@ -91,10 +91,13 @@ std::string ParseOptions(int* argc, char** argv, Options* o) {
       if (!ParseNumber(v, &n)) return "--chaos-seed needs a non-negative integer, got '" + v + "'";
       o->choice.chaos_seed = static_cast<std::uint64_t>(n);
     } else if (value("--case-timeout", &v)) {
-      if (!ParseNumber(v, &n) || n == 0) return "--case-timeout needs a positive number of seconds, got '" + v + "'";
+      // Capped at a day: longer is no deadline at all, and larger values
+      // would overflow the clock arithmetic.
+      if (!ParseNumber(v, &n) || n == 0 || n > 86400)
+        return "--case-timeout needs a number of seconds from 1 to 86400, got '" + v + "'";
       o->case_timeout_s = n;
     } else if (value("--quiet-window-ms", &v)) {
-      if (!ParseNumber(v, &n)) return "--quiet-window-ms needs a number, got '" + v + "'";
+      if (!ParseNumber(v, &n) || n > 600000) return "--quiet-window-ms needs a number up to 600000, got '" + v + "'";
       o->quiet_window_ms = n;
     } else if (arg == "--list") o->list = true;
     else if (arg == "--requirements") o->requirements = true;

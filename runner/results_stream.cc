@@ -13,8 +13,14 @@
 namespace wsac {
 namespace {
 
-// gtest reports an exception escaping a case as a failure whose text holds
-// the exception's what(); NotSupported and SetupFailed mark theirs.
+// gtest reports an exception escaping a case as a fatal failure whose text
+// starts with this and the exception's what(); NotSupported and SetupFailed
+// mark theirs. Only that position counts: a failed check whose message
+// merely contains a marker is still a FAIL.
+constexpr std::string_view kThrown = "C++ exception with description \"";
+bool ThrownWith(const ::testing::TestPartResult& part, const std::string& text, std::string_view marker) {
+  return part.fatally_failed() && text.rfind(std::string(kThrown) + std::string(marker), 0) == 0;
+}
 bool Mentions(const std::string& text, const char* marker) { return text.find(marker) != std::string::npos; }
 
 }  // namespace
@@ -35,8 +41,8 @@ const char* VerdictOf(const ::testing::TestResult& result, std::string* message)
     // The first non-passing part decides: a check that failed before a
     // setup step threw is a FAIL, never hidden as BROKEN.
     if (part.skipped()) return Mentions(text, "NOT_SUPPORTED: ") ? "NOT_SUPPORTED" : "BROKEN";
-    if (Mentions(text, "NOT_SUPPORTED: ")) return "NOT_SUPPORTED";
-    if (Mentions(text, "BROKEN: ")) return "BROKEN";
+    if (ThrownWith(part, text, "NOT_SUPPORTED: ")) return "NOT_SUPPORTED";
+    if (ThrownWith(part, text, "BROKEN: ")) return "BROKEN";
     return "FAIL";
   }
   return "PASS";
