@@ -42,14 +42,15 @@ def build_dir(preset: str) -> Path:
 RUNNER_TARGET = "wsaconform-runner"
 
 
-def build(preset: str, *, jobs: int = BUILD_JOBS, target: str | None = None) -> Path:
-    """Configures (once) and builds a preset (or one target of it); returns its build directory."""
+def build(preset: str, *, jobs: int = BUILD_JOBS, target: str | list[str] | None = None) -> Path:
+    """Configures (once) and builds a preset (or some targets of it); returns its build directory."""
     if not (ROOT / "CMakePresets.json").is_file():
         raise BuildError(f"{ROOT / 'CMakePresets.json'} is missing")
     directory = build_dir(preset)
     if not _generated(directory):
         _step(f"configure {preset}", ["cmake", "--preset", preset])
-    only = ["--target", target] if target else []
+    targets = [target] if isinstance(target, str) else list(target or [])
+    only = ["--target", *targets] if targets else []
     _step(f"build {preset}", ["cmake", "--build", "--preset", preset, "-j", str(jobs), *only])
     return directory
 

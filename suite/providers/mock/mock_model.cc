@@ -41,6 +41,7 @@ constexpr std::size_t kMaxDatagramV4 = 65507;
 constexpr std::size_t kMaxDatagramV6 = 65527;
 constexpr double kChaosPend = 0.5;    // an op done inside its call pends instead
 constexpr double kChaosChunk = 0.3;   // a stream fill takes only a prefix
+constexpr std::size_t kChaosSegment = 1460;  // loopback MSS-sized unit of chaos chunking
 constexpr int kChaosMaxDelayUs = 2000;
 
 std::atomic<std::uint64_t> g_next_serial{1};
@@ -582,7 +583,10 @@ void Core::PumpStreamLocked(SocketPtr tx, SocketPtr rx) {
       const std::size_t room = op->capacity - op->filled;
       if (!rx->rcvq.empty() && room > 0) {
         std::size_t n = std::min(rx->rcvq.size(), room);
-        if (n > 1 && !peek && ChaosCoin(kChaosChunk)) n = 1 + static_cast<std::size_t>(rng_() % n);
+        // Chunks are whole segments, as TCP delivers them: data that fits in
+        // one segment arrives whole (WIN-4), larger data may arrive in parts.
+        if (n > kChaosSegment && !peek && ChaosCoin(kChaosChunk))
+          n = kChaosSegment * (1 + static_cast<std::size_t>(rng_() % (n / kChaosSegment)));
         const ByteQueue& q = rx->rcvq;
         Scatter(*op, n, [&](std::size_t off, char* dst, std::size_t len) { q.CopyOut(off, dst, len); });
         if (!peek) rx->rcvq.Drop(n);

@@ -35,7 +35,7 @@ struct InitiatingCall {
   int error = 0;  // the error after the call, when ret != 0
   // Storage a BeforeCall hook may point `buffers` at: the target captures
   // the array before it returns, so it only has to outlive the call.
-  std::vector<WSABUF> scratch;
+  std::vector<WSABUF> scratch{};
 };
 
 // What the target reported for an operation when the application learnt of
