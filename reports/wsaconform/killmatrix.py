@@ -17,6 +17,7 @@ import json
 import os
 import subprocess
 import tempfile
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -78,11 +79,14 @@ def list_mutants(runner: list[str]) -> list[dict]:
     return _json_from(runner + ["--list-mutants"])
 
 
-def run_cases(runner: list[str], case_ids: list[str], extra: list[str], workdir: Path) -> dict[str, dict]:
+def run_cases(runner: list[str], case_ids: list[str], extra: list[str], workdir: Path,
+              stop_when=None) -> dict[str, dict]:
     """Runs exactly case_ids; a crash or timeout ends only the case it hit.
 
     Returns case id -> result line. A case the runner never reported (crash)
-    is recorded as CRASH and the rest resume in a new process.
+    is recorded as CRASH and the rest resume in a new process. With
+    stop_when, the run ends as soon as a result line satisfies it (a mutant
+    needs one killing case, not all of them).
     """
     results: dict[str, dict] = {}
     remaining = list(case_ids)
@@ -92,23 +96,41 @@ def run_cases(runner: list[str], case_ids: list[str], extra: list[str], workdir:
         case_list = workdir / f"cases-{attempt}.txt"
         results_file = workdir / f"results-{attempt}.jsonl"
         case_list.write_text("\n".join(remaining) + "\n")
-        proc = subprocess.run(
-            runner + extra + [f"--case-list={case_list}", f"--results={results_file}"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, timeout=600)
-        if proc.returncode == 2:
-            raise UsageError(f"runner refused {' '.join(extra)}: {proc.stderr.strip().splitlines()[0] if proc.stderr.strip() else ''}")
-        if results_file.exists():
-            for line in results_file.read_text().splitlines():
-                if line.strip():
-                    rec = json.loads(line)
-                    results[rec["id"]] = rec
+        results_file.touch()
+        stderr_file = workdir / f"stderr-{attempt}.txt"
+        with open(stderr_file, "w") as err, open(results_file) as stream:
+            proc = subprocess.Popen(runner + extra + [f"--case-list={case_list}", f"--results={results_file}"],
+                                    stdout=subprocess.DEVNULL, stderr=err, stdin=subprocess.DEVNULL)
+            stopped = False
+            pending = ""
+            while True:
+                returncode = proc.poll()
+                pending += stream.read()
+                *lines, pending = pending.split("\n")
+                for line in lines:
+                    if line.strip():
+                        rec = json.loads(line)
+                        results[rec["id"]] = rec
+                        stopped = stopped or bool(stop_when and stop_when(rec))
+                if stopped and returncode is None:
+                    proc.kill()
+                    proc.wait()
+                    return results
+                if returncode is not None:
+                    break
+                time.sleep(0.05)
+        if stopped:
+            return results
+        if returncode == 2:
+            first = stderr_file.read_text().strip().splitlines()
+            raise UsageError(f"runner refused {' '.join(extra)}: {first[0] if first else ''}")
         remaining = [c for c in remaining if c not in results]
-        if remaining and proc.returncode not in (0, 1, RUNNER_TIMEOUT_EXIT):
+        if remaining and returncode not in (0, 1, RUNNER_TIMEOUT_EXIT):
             # The runner died inside the first case it had not reported.
             crashed = remaining.pop(0)
             results[crashed] = {"id": crashed, "verdict": "CRASH",
-                                "message": f"runner exited with status {proc.returncode}"}
-        elif remaining and proc.returncode in (0, 1):
+                                "message": f"runner exited with status {returncode}"}
+        elif remaining and returncode in (0, 1):
             # A clean exit that skipped cases would loop forever; say so.
             for c in remaining:
                 results[c] = {"id": c, "verdict": "BROKEN", "message": "runner finished without running this case"}
@@ -132,13 +154,17 @@ def judge_mutant(mutant: dict, cases: list[dict], results: dict[str, dict]) -> M
 
 def kill_one(runner: list[str], mutant: dict, cases: list[dict], provider: str, all_cases: bool,
              exclude: set[str]) -> MutantOutcome:
+    """Without all_cases only the target statement's cases run, and only until
+    the first of them fails: enough to decide killed or survived."""
     chosen = [c["id"] for c in cases
               if c["id"] not in exclude and (all_cases or mutant["statement"] in c["statements"])]
     if not chosen:
         return MutantOutcome(mutant["name"], mutant["statement"], mutant.get("description", ""), "survived",
                              note=f"no case is tagged with {mutant['statement']}")
     with tempfile.TemporaryDirectory(prefix="wsac-kill-") as tmp:
-        results = run_cases(runner, chosen, [f"--provider={provider}", f"--mutant={mutant['name']}"], Path(tmp))
+        stop = None if all_cases else (lambda rec: rec.get("verdict") in KILLING_VERDICTS)
+        results = run_cases(runner, chosen, [f"--provider={provider}", f"--mutant={mutant['name']}"], Path(tmp),
+                            stop_when=stop)
     return judge_mutant(mutant, cases, results)
 
 

@@ -243,6 +243,7 @@ class SwapsConsecutive : public InterceptingProvider {
     if (!mine || call.ov == nullptr || !IsStream(call.s) || call.buffers == nullptr || call.buffer_count == 0)
       return false;
     std::unique_lock lock(mu_);
+    if (flushing_ == std::this_thread::get_id()) return false;  // the held one, going out now
     if (!held_) {
       held_ = Held{call.s, std::vector<WSABUF>(call.buffers, call.buffers + call.buffer_count), call.ov,
                    call.routine, call.flags != nullptr ? *call.flags : 0};
@@ -290,9 +291,18 @@ class SwapsConsecutive : public InterceptingProvider {
     std::optional<Held> h;
     {
       std::lock_guard lock(mu_);
+      if (flushing_ == std::this_thread::get_id()) return;
       h.swap(held_);
+      if (h) flushing_ = std::this_thread::get_id();
     }
     if (!h) return;
+    struct Done {
+      SwapsConsecutive* self;
+      ~Done() {
+        std::lock_guard lock(self->mu_);
+        self->flushing_ = std::thread::id();
+      }
+    } done{this};
     // Through our own entry points, so the record and trampoline apply.
     DWORD flags = h->flags;
     if (receives_)
@@ -305,6 +315,7 @@ class SwapsConsecutive : public InterceptingProvider {
   bool receives_;
   std::mutex mu_;
   std::optional<Held> held_;
+  std::thread::id flushing_;  // the thread handing the held call to the target
 };
 
 // S26: operations ended by closesocket are reported as successes.
