@@ -218,9 +218,8 @@ class CloseCase : public PairCase {
   // was indicated within `window`, watched from this thread.
   bool IndicatedElsewhereWithin(Operation& op, std::chrono::milliseconds window) {
     if (observer.mechanism() != Mechanism::Routine) return observer.IndicatedWithin(op, window);
-    Deadline deadline(window);
-    while (op.routine_runs.load() == 0 && !deadline.Expired()) p.SleepEx(1, FALSE);  // the routine runs on its own thread
-    return op.routine_runs.load() != 0;
+    // The routine runs on its own thread; this one only watches its flag.
+    return PollUntil(p, Deadline(window), [&] { return op.routine_runs.load() != 0; });
   }
   std::optional<Indication> WaitElsewhere(Operation& op) {
     if (observer.mechanism() != Mechanism::Routine) return observer.Wait(op);

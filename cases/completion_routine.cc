@@ -160,14 +160,11 @@ void NonAlertableWaits(Provider& p) {
 // Waits without running routines until the operation is complete as
 // WSAGetOverlappedResult(fWait FALSE) sees it; true when it is.
 bool CompletedWithoutAlertableWait(Provider& p, Operation& op) {
-  Deadline deadline(IndicationTimeout());
-  do {
+  return PollUntil(p, Deadline(IndicationTimeout()), [&] {
     DWORD bytes = 0, flags = 0;
-    if (p.WSAGetOverlappedResult(op.socket, &op.ov, &bytes, FALSE, &flags) || p.WSAGetLastError() != WSA_IO_INCOMPLETE)
-      return true;
-    p.SleepEx(1, FALSE);
-  } while (!deadline.Expired());
-  return false;
+    return p.WSAGetOverlappedResult(op.socket, &op.ov, &bytes, FALSE, &flags) ||
+           p.WSAGetLastError() != WSA_IO_INCOMPLETE;
+  });
 }
 
 // Alertable waits until op's routine has run; returns the last wait result.

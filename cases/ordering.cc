@@ -167,7 +167,8 @@ class OrderingCase : public PairCase {
       }
       case Mechanism::Event:
       case Mechanism::Polling:
-        while (order.size() < ops.size() && !deadline.Expired()) {
+        // Records every operation that has newly completed; true if any did.
+        auto take_new = [&] {
           bool progressed = false;
           for (size_t i = 0; i < ops.size(); ++i) {
             if (seen[i] || !Poll(*ops[i])) continue;
@@ -175,7 +176,10 @@ class OrderingCase : public PairCase {
             order.push_back(i);
             progressed = true;
           }
-          if (progressed || order.size() == ops.size()) continue;
+          return progressed;
+        };
+        while (order.size() < ops.size() && !deadline.Expired()) {
+          if (take_new() || order.size() == ops.size()) continue;
           if (observer.mechanism() == Mechanism::Event) {
             std::vector<WSAEVENT> events;
             for (size_t i = 0; i < ops.size() && events.size() < WSA_MAXIMUM_WAIT_EVENTS; ++i)
@@ -183,7 +187,7 @@ class OrderingCase : public PairCase {
             p.WSAWaitForMultipleEvents(static_cast<DWORD>(events.size()), events.data(), FALSE,
                                        deadline.RemainingMs(), FALSE);
           } else {
-            p.SleepEx(1, FALSE);  // the caller's poll interval
+            PollUntil(p, deadline, take_new);
           }
         }
         break;

@@ -238,14 +238,13 @@ class DatagramRcvBufZero : public ::testing::TestWithParam<CaseParam> {
   void SendWhileNothingPosted(const std::vector<char>& lost) {
     SendTo(lost, a_addr);
     SendTo(lost, witness_addr);
-    Deadline deadline(IndicationTimeout());
-    u_long queued = 0;
-    do {
+    // Loopback delivery is asynchronous on real stacks.
+    bool arrived = PollUntil(p, Deadline(IndicationTimeout()), [&] {
+      u_long queued = 0;
       if (p.ioctlsocket(witness, FIONREAD, &queued) != 0) throw SetupFailed("FIONREAD on the witness");
-      if (queued > 0) return;
-      p.SleepEx(1, FALSE);  // loopback delivery is asynchronous on real stacks
-    } while (!deadline.Expired());
-    throw SetupFailed("the witness never received its copy");
+      return queued > 0;
+    });
+    if (!arrived) throw SetupFailed("the witness never received its copy");
   }
   u_long QueuedOnA() {
     u_long queued = 0;
