@@ -14,127 +14,12 @@
 #include <thread>
 #include <vector>
 
-#include "suite/fixtures/pair_case.h"
+#include "suite/fixtures/call_case.h"
 
 namespace wsac {
 namespace {
 
 using ::testing::ValuesIn;
-
-// ---- the operation dimension (PairCase has none) ---------------------------
-
-enum class Call { WSARecv, WSARecvFrom, WSASend, WSASendTo };
-[[maybe_unused]] const char* CallName(Call c) {
-  switch (c) {
-    case Call::WSARecv: return "WSARecv";
-    case Call::WSARecvFrom: return "WSARecvFrom";
-    case Call::WSASend: return "WSASend";
-    case Call::WSASendTo: return "WSASendTo";
-  }
-  return "?";
-}
-[[maybe_unused]] const std::vector<Call> kReceives{Call::WSARecv, Call::WSARecvFrom};
-[[maybe_unused]] const std::vector<Call> kSends{Call::WSASend, Call::WSASendTo};
-
-struct CallParam {
-  CaseParam base;
-  Call call = Call::WSARecv;
-  std::string name;
-};
-[[maybe_unused]] void PrintTo(const CallParam& param, std::ostream* os) { *os << param.name; }
-[[maybe_unused]] std::string CallParamName(const ::testing::TestParamInfo<CallParam>& info) { return info.param.name; }
-
-[[maybe_unused]] std::vector<CallParam> WithCalls(const std::vector<CaseParam>& bases, const std::vector<Call>& calls) {
-  std::vector<CallParam> out;
-  for (const CaseParam& base : bases)
-    for (Call call : calls) out.push_back({base, call, base.name + CallName(call)});
-  return out;
-}
-
-// The creation/mode combinations other than the default (WSASocket,
-// blocking), which the per-mechanism instantiation already covers.
-[[maybe_unused]] std::vector<CaseParam> OtherCreationsAndModes(std::vector<SocketKind> kinds) {
-  std::vector<CaseParam> out;
-  for (const CaseParam& c :
-       Cross({.kinds = kinds, .creations = OverlappedCreations(), .nonblocking = BothModes()}))
-    if (c.creation != Creation::WSASocketOverlapped || c.nonblocking) out.push_back(c);
-  return out;
-}
-
-// lpFrom / lpFromlen are written at completion, possibly after the case has
-// failed and returned: they live as long as the process, like Operations.
-struct FromSlot {
-  sockaddr_storage addr{};
-  INT len = sizeof(sockaddr_storage);
-};
-[[maybe_unused]] FromSlot& NewFromSlot() {
-  static std::mutex m;
-  static std::deque<FromSlot> pool;
-  std::lock_guard lock(m);
-  return pool.emplace_back();
-}
-// Receive buffers of operations that may still be pending when a case ends.
-[[maybe_unused]] char* LongLivedBuffer(size_t len) {
-  static std::mutex m;
-  static std::deque<std::vector<char>> pool;
-  std::lock_guard lock(m);
-  return pool.emplace_back(len, '\0').data();
-}
-
-// A stream receive completes with whatever part of the sent data has
-// arrived (S17), possibly less than was sent or queued; a datagram comes
-// whole. Checks the count a receive reported against the bytes sent.
-[[maybe_unused]] ::testing::AssertionResult ReceivedCount(bool stream, DWORD got, size_t sent) {
-  if (stream ? got >= 1 && got <= sent : got == sent) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << "received " << got << " bytes of " << sent << " sent ("
-                                       << (stream ? "stream: 1.." : "datagram: exactly ") << sent << " expected)";
-}
-
-class CallCase : public ::testing::TestWithParam<CallParam> {
- protected:
-  CallCase()
-      : p(ActiveProvider()),
-        observer(p, GetParam().base.mechanism),
-        pair(ConnectedPair::Open(p, GetParam().base.kind,
-                                 PairOptions{GetParam().base.creation, GetParam().base.nonblocking})) {
-    observer.Attach(pair.a);
-  }
-  Call call() const { return GetParam().call; }
-
-  // This case's call on the side under test, with op and the observer's
-  // routine; a send goes to the peer, a receive's *flags is its input too.
-  int Initiate(Operation& op, char* buf, ULONG len, DWORD* bytes, DWORD* flags) {
-    WSABUF wsabuf{len, buf};
-    int ret = SOCKET_ERROR;
-    switch (call()) {
-      case Call::WSARecv: ret = p.WSARecv(pair.a, &wsabuf, 1, bytes, flags, &op.ov, observer.routine()); break;
-      case Call::WSARecvFrom: {
-        FromSlot& from = NewFromSlot();
-        ret = p.WSARecvFrom(pair.a, &wsabuf, 1, bytes, flags, reinterpret_cast<sockaddr*>(&from.addr), &from.len,
-                            &op.ov, observer.routine());
-        break;
-      }
-      case Call::WSASend: ret = p.WSASend(pair.a, &wsabuf, 1, bytes, 0, &op.ov, observer.routine()); break;
-      case Call::WSASendTo:
-        ret = p.WSASendTo(pair.a, &wsabuf, 1, bytes, 0, reinterpret_cast<const sockaddr*>(&pair.b_addr),
-                          pair.addr_len, &op.ov, observer.routine());
-        break;
-    }
-    observer.Track(op, ret, ret == 0 ? 0 : p.WSAGetLastError());
-    return ret;
-  }
-
-  Provider& p;
-  CompletionObserver observer;
-  ConnectedPair pair;
-};
-
-[[maybe_unused]] std::vector<CallParam> PerMechanism(std::vector<SocketKind> kinds, const std::vector<Call>& calls) {
-  return WithCalls(Cross({.kinds = kinds, .mechanisms = AllMechanisms()}), calls);
-}
-[[maybe_unused]] std::vector<CallParam> PerCreationAndMode(std::vector<SocketKind> kinds, const std::vector<Call>& calls) {
-  return WithCalls(OtherCreationsAndModes(std::move(kinds)), calls);
-}
 
 std::vector<CallParam> Routine(std::vector<CaseParam> bases, const std::vector<Call>& calls) {
   for (CaseParam& b : bases) b.mechanism = Mechanism::Routine;
