@@ -13,6 +13,7 @@ Both read only the runner's JSON (--list, --list-mutants, --results).
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import os
 import subprocess
@@ -157,10 +158,11 @@ def kill_one(runner: list[str], mutant: dict, cases: list[dict], provider: str, 
     """Without all_cases only the target statement's cases run, and only until
     the first of them fails: enough to decide killed or survived."""
     chosen = [c["id"] for c in cases
-              if c["id"] not in exclude and (all_cases or mutant["statement"] in c["statements"])]
+              if not any(fnmatch.fnmatchcase(c["id"], pattern) for pattern in exclude)
+              and (all_cases or mutant["statement"] in c["statements"])]
     if not chosen:
         return MutantOutcome(mutant["name"], mutant["statement"], mutant.get("description", ""), "survived",
-                             note=f"no case is tagged with {mutant['statement']}")
+                             note=f"no case tagged with {mutant['statement']} was run")
     with tempfile.TemporaryDirectory(prefix="wsac-kill-") as tmp:
         stop = None if all_cases else (lambda rec: rec.get("verdict") in KILLING_VERDICTS)
         results = run_cases(runner, chosen, [f"--provider={provider}", f"--mutant={mutant['name']}"], Path(tmp),
@@ -219,7 +221,7 @@ def add_arguments(parser) -> None:
                         help="run every case against every mutant (full matrix) instead of the target's cases")
     parser.add_argument("--mutant", action="append", default=[], help="only this mutant (repeatable)")
     parser.add_argument("--exclude-case", action="append", default=[],
-                        help="leave this case id out (to show a mutant surviving)")
+                        help="leave out the cases whose id matches this glob (to show a mutant surviving)")
     parser.add_argument("--wrappers-only", action="store_true", help="skip the mock's model switches")
     parser.add_argument("--chaos-seeds", type=int, default=0,
                         help="also run the clean mock under seeds 1..N and require every case to pass")
