@@ -304,6 +304,10 @@ def write_files_atomically(files: dict[str, str]) -> None:
     temporaries are written and flushed are they renamed into place.
     """
     staged: list[tuple[str, str]] = []
+    # mkstemp makes 0600 files; reports are for sharing, so they get the
+    # mode an ordinary file would (0666 less the umask).
+    umask = os.umask(0)
+    os.umask(umask)
     try:
         for path, text in files.items():
             directory = os.path.dirname(os.path.abspath(path))
@@ -314,6 +318,7 @@ def write_files_atomically(files: dict[str, str]) -> None:
                 f.write(text)
                 f.flush()
                 os.fsync(f.fileno())
+            os.chmod(tmp, 0o666 & ~umask)
         for tmp, path in staged:
             os.replace(tmp, path)
     except OSError as err:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import shlex
 import os
 import subprocess
 import tempfile
@@ -214,7 +215,8 @@ def render_markdown(outcomes: list[MutantOutcome]) -> str:
 # ---- command line ----------------------------------------------------------
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--runner", help="runner binary (default: build/native/runner/wsaconform-runner)")
+    parser.add_argument("--runner", help="runner command, shell-quoted (default: build/native/runner/wsaconform-runner;\n"
+                        "for Wine: 'sh cmake/wine-run.sh --default-prefix=build/mingw/wineprefix build/mingw/runner/wsaconform-runner.exe')")
     parser.add_argument("--provider", default="mock", help="provider the mutants wrap (default mock)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--all-cases", action="store_true",
@@ -230,7 +232,7 @@ def add_arguments(parser) -> None:
 
 def run(args) -> int:
     root = Path(__file__).resolve().parents[2]
-    runner = [args.runner] if args.runner else default_runner(root)
+    runner = shlex.split(args.runner) if args.runner else default_runner(root)
     outcomes = kill_matrix(runner, args.provider, args.jobs, args.all_cases, args.mutant or None,
                            set(args.exclude_case), args.wrappers_only)
     survived = [o for o in outcomes if o.verdict != "killed"]

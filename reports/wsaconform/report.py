@@ -27,6 +27,7 @@ from .collate import (
     load_inputs,
     write_files_atomically,
 )
+from .errors import UsageError
 from .junit import render_junit
 from .results import OK_VERDICTS, VERDICTS, clean, observed_text
 
@@ -397,10 +398,25 @@ def add_arguments(parser) -> None:
     parser.add_argument("--requirements", metavar="FILE",
                         help="requirement catalog (default: the dataset's, or requirements.json beside the inputs)")
     parser.add_argument("--out", required=True, metavar="DIR", help="directory for the four report files")
+    parser.add_argument("--kill-matrix", metavar="FILE",
+                        help="a kill matrix written by 'wsaconform killmatrix --out FILE', rendered as its own table")
 
 
 def run(args) -> int:
     result_set, catalog, kill_matrix = load_inputs(args.inputs, args.requirements)
+    if getattr(args, "kill_matrix", None):
+        import json
+
+        from .collate import validate_kill_matrix
+        from .results import read_text
+
+        try:
+            matrix = json.loads(read_text(args.kill_matrix, "kill matrix"))
+        except json.JSONDecodeError as err:
+            raise UsageError(f"{args.kill_matrix}: invalid JSON: {err}") from None
+        if not isinstance(matrix, dict) or "kill_matrix" not in matrix:
+            raise UsageError(f"{args.kill_matrix}: no 'kill_matrix' array (write it with wsaconform killmatrix --out)")
+        kill_matrix = (kill_matrix or []) + validate_kill_matrix(matrix["kill_matrix"], args.kill_matrix)
     dataset = build_dataset(result_set, catalog, kill_matrix)
     write_report(dataset, args.out)
     return 0
