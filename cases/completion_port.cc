@@ -354,5 +354,28 @@ WSAC_CASE_P(PortRoutineRefused, CallFailsStartsNothing, "IOCP-10") {
 
 INSTANTIATE_TEST_SUITE_P(Ports, PortRoutineRefused, ValuesIn(PortPerKind(kAllCalls)), CallParamName);
 
+class PortFailedCall : public PortCase {};
+
+// IOCP-7: a call that fails with an error other than WSA_IO_PENDING (here a
+// receive after shutdown(SD_RECEIVE), a send after shutdown(SD_SEND): both
+// WSAESHUTDOWN) queues no packet to the port the socket is associated with.
+WSAC_CASE_P(PortFailedCall, QueuesNoPacket, "IOCP-7") {
+  const bool receive = IsReceive(call());
+  ASSERT_EQ(p.shutdown(pair.a, receive ? SD_RECEIVE : SD_SEND), 0) << "shutdown failed with " << p.WSAGetLastError();
+  const std::vector<char> data = CounterPattern(0, 20, 11);
+  Operation& op = observer.NewOperation(pair.a);
+  char* buf = nullptr;
+  DWORD bytes = 0;
+  int ret = Start(op, data, false, &buf, &bytes);
+  ObserveCall("call", ret, op.call_error);
+  ASSERT_EQ(op.outcome, Outcome::Failed) << "a call on a shut-down direction must fail: " << observer.Describe(op);
+  Report("IOCP-7", "refused with " + std::to_string(op.call_error));
+  std::optional<Packet> pk = Dequeue(p, observer.port(), static_cast<DWORD>(QuietWindow().count()));
+  ObservePacket("packet", pk);
+  EXPECT_FALSE(pk.has_value()) << "the failed call queued a packet";
+}
+INSTANTIATE_TEST_SUITE_P(Ports, PortFailedCall, ValuesIn(PortPerKind({Call::WSARecv, Call::WSASend})),
+                         CallParamName);
+
 }  // namespace
 }  // namespace wsac

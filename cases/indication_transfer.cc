@@ -114,7 +114,8 @@ class PendingSendIndication : public CallCase {};
 // S16: with SO_SNDBUF 0 and a peer that does not read, sends eventually
 // pend; a pending send is indicated only after the peer drains, with its
 // full byte count.
-WSAC_CASE_P(PendingSendIndication, IndicatedAfterPeerDrains, "S16") {
+// ARG-2 with it: the call that pends leaves *lpNumberOfBytesSent as it was.
+WSAC_CASE_P(PendingSendIndication, IndicatedAfterPeerDrains, "S16", "ARG-2") {
   int zero = 0;
   ASSERT_EQ(p.setsockopt(pair.a, SOL_SOCKET, SO_SNDBUF, reinterpret_cast<const char*>(&zero), sizeof zero), 0)
       << "setsockopt(SO_SNDBUF, 0) failed with " << p.WSAGetLastError();
@@ -125,12 +126,15 @@ WSAC_CASE_P(PendingSendIndication, IndicatedAfterPeerDrains, "S16") {
   const std::vector<char> pattern = CounterPattern(0, kChunk);
   std::memcpy(chunk, pattern.data(), kChunk);
 
+  constexpr DWORD kUnwritten = 0xC0FFEE;
   Operation* pending = nullptr;
+  DWORD pending_bytes = 0;
   size_t sent_before = 0;
   for (int i = 0; i < kMaxChunks && pending == nullptr; ++i) {
     Operation& op = observer.NewOperation(pair.a);
-    DWORD bytes = 0;
+    DWORD bytes = kUnwritten;
     int ret = Initiate(op, chunk, kChunk, &bytes, nullptr);
+    pending_bytes = bytes;
     if (op.outcome == Outcome::Failed) FAIL() << CallName(call()) << " failed: " << observer.Describe(op);
     if (ret == 0) {
       std::optional<Indication> ind = observer.TakeImmediate(op);
@@ -143,6 +147,8 @@ WSAC_CASE_P(PendingSendIndication, IndicatedAfterPeerDrains, "S16") {
   Observe("bytes_before_pending", static_cast<std::int64_t>(sent_before));
   if (pending == nullptr) throw NotSupported("64 MiB of sends to a peer that does not read all completed at once");
   ObserveCall("send", pending->call_ret, pending->call_error);
+  Observe("send.bytes_after_call", static_cast<std::int64_t>(pending_bytes));
+  EXPECT_EQ(pending_bytes, kUnwritten) << "a send that pends must leave *lpNumberOfBytesSent as it was";
   EXPECT_FALSE(observer.IndicatedWithin(*pending)) << "send indicated while the peer was not reading";
 
   // The peer drains everything sent so far, which lets the pending send finish.

@@ -272,8 +272,8 @@ class WaitingIoctl : public IoctlCase {
   // operation to end.
   bool RunPending(Operation& op, Run& run, bool watch_quiet, const std::function<void()>& end) {
     std::thread worker([&] {
-      int ret = p.WSAIoctl(pair.a, SIO_ADDRESS_LIST_CHANGE, nullptr, 0, nullptr, 0, &returned_, &op.ov,
-                           observer.routine());
+      int ret = p.WSAIoctl(pair.a, code_, in_.empty() ? nullptr : in_.data(), static_cast<DWORD>(in_.size()),
+                           nullptr, 0, &returned_, &op.ov, observer.routine());
       observer.Track(op, ret, ret == 0 ? 0 : p.WSAGetLastError());
       run.milestones.Raise(&Milestones::returned);
       if (op.outcome == Outcome::Pending) {
@@ -288,7 +288,7 @@ class WaitingIoctl : public IoctlCase {
       ~Join() { t.join(); }
     } join{worker};
     if (!run.milestones.WaitFor(&Milestones::returned, ReturnDeadline())) {
-      ADD_FAILURE() << "overlapped SIO_ADDRESS_LIST_CHANGE did not return within " << ReturnDeadline().count()
+      ADD_FAILURE() << "overlapped " << code_name_ << " did not return within " << ReturnDeadline().count()
                     << " ms; closing the socket to release it";
       Observe("call", "did not return");
       pair.CloseA();
@@ -296,10 +296,10 @@ class WaitingIoctl : public IoctlCase {
     }
     ObserveCall("ioctl", op.call_ret, op.call_error);
     if (op.outcome == Outcome::Failed && op.call_error == WSAEOPNOTSUPP)
-      throw NotSupported("SIO_ADDRESS_LIST_CHANGE: WSAEOPNOTSUPP");
+      throw NotSupported(std::string(code_name_) + ": WSAEOPNOTSUPP");
     EXPECT_NE(op.call_error, WSAEWOULDBLOCK) << "an overlapped ioctl failed because of the socket's mode";
     if (op.outcome != Outcome::Pending) {
-      ADD_FAILURE() << "an overlapped SIO_ADDRESS_LIST_CHANGE must pend: " << observer.Describe(op);
+      ADD_FAILURE() << "an overlapped " << code_name_ << " must pend: " << observer.Describe(op);
       return false;
     }
     if (!run.milestones.WaitFor(&Milestones::watched, QuietWindow() + ReturnDeadline())) {
@@ -320,6 +320,11 @@ class WaitingIoctl : public IoctlCase {
     return true;
   }
 
+  // The waiting ioctl this fixture starts: SIO_ADDRESS_LIST_CHANGE unless a
+  // case chooses SIO_ROUTING_INTERFACE_CHANGE (whose input is a destination).
+  DWORD code_ = SIO_ADDRESS_LIST_CHANGE;
+  const char* code_name_ = "SIO_ADDRESS_LIST_CHANGE";
+  std::vector<char> in_;
   DWORD returned_ = 0;
 };
 
@@ -345,6 +350,31 @@ WSAC_CASE_P(PendingIoctlCancelled, IndicatedByCancelIoEx, "S27", "IOCTL-1", "CLO
 INSTANTIATE_TEST_SUITE_P(Ioctl, PendingIoctlCancelled,
                          ValuesIn(CrossIoctls({.kinds = StreamAndDatagram(), .mechanisms = AllMechanisms(),
                                                .nonblocking = BothModes()},
+                                              {Ioctl::Fionread})),
+                         IoctlParamName);
+
+class PendingRoutingChange : public WaitingIoctl {};
+
+// IOCTL-2, S27: an overlapped SIO_ROUTING_INTERFACE_CHANGE for the peer's
+// address pends (no route changes), nothing is indicated meanwhile, and
+// CancelIoEx ends it with an indication.
+WSAC_CASE_P(PendingRoutingChange, PendsUntilCancelled, "S27", "IOCTL-2") {
+  code_ = SIO_ROUTING_INTERFACE_CHANGE;
+  code_name_ = "SIO_ROUTING_INTERFACE_CHANGE";
+  in_.assign(reinterpret_cast<const char*>(&pair.b_addr), reinterpret_cast<const char*>(&pair.b_addr) + pair.addr_len);
+  Operation& op = observer.NewOperation(pair.a);
+  Run run;
+  bool ended = RunPending(op, run, true, [&] {
+    BOOL ok = p.CancelIoEx(AsHandle(pair.a), &op.ov);
+    Observe("cancel.ok", ok);
+    EXPECT_TRUE(ok) << "CancelIoEx of the pending ioctl failed with " << p.GetLastError();
+  });
+  if (!ended) return;
+  ASSERT_TRUE(run.indication.has_value()) << "the cancelled ioctl was never indicated: " << observer.Describe(op);
+  EXPECT_NE(run.indication->error, 0u) << "a cancelled ioctl reports a failure";
+}
+INSTANTIATE_TEST_SUITE_P(Ioctl, PendingRoutingChange,
+                         ValuesIn(CrossIoctls({.kinds = StreamAndDatagram(), .mechanisms = AllMechanisms()},
                                               {Ioctl::Fionread})),
                          IoctlParamName);
 
