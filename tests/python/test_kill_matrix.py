@@ -20,7 +20,8 @@ ROOT = Path(__file__).resolve().parents[2]
 RUNNER = Path(os.environ.get("WSAC_RUNNER", ROOT / "build" / "native" / "runner" / "wsaconform-runner"))
 # The runners mostly wait (quiet windows, deadlines), so more processes than
 # cores keep the machine busy without slowing any case down.
-JOBS = 4 * (os.cpu_count() or 2)
+JOBS = 8 * (os.cpu_count() or 2)
+SEEDS = list(range(1, 21))
 
 needs_runner = pytest.mark.skipif(not os.access(RUNNER, os.X_OK), reason=f"native runner not built: {RUNNER}")
 
@@ -43,7 +44,7 @@ def test_every_must_of_the_source_document_has_a_mutant():
 
 @needs_runner
 def test_clean_mock_passes_every_case_under_20_chaos_seeds():
-    failures = {seed: bad for seed, bad in killmatrix.chaos_check([str(RUNNER)], list(range(1, 21)), JOBS).items()
+    failures = {seed: bad for seed, bad in killmatrix.chaos_check([str(RUNNER)], SEEDS, len(SEEDS)).items()
                 if bad}
     assert not failures, "\n".join(f"seed {s}: {line}" for s, bad in sorted(failures.items()) for line in bad[:5])
 
