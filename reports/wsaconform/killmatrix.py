@@ -183,9 +183,33 @@ def kill_matrix(runner: list[str], provider: str = "mock", jobs: int = 2, all_ca
         mutants = [m for m in mutants if m["name"] in only]
     if wrappers_only:
         mutants = [m for m in mutants if m.get("wrapper", True)]
+    exclude = set(exclude or set())
+    if provider != "mock":
+        # A real provider may already fail some cases; a case that fails
+        # without any mutant shows nothing about one. (The mock must pass
+        # every case clean, which the conformance and chaos tests demand.)
+        exclude |= baseline_failures(runner, provider, cases, mutants, all_cases, jobs)
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = [pool.submit(kill_one, runner, m, cases, provider, all_cases, exclude or set()) for m in mutants]
+        futures = [pool.submit(kill_one, runner, m, cases, provider, all_cases, exclude) for m in mutants]
         return [f.result() for f in futures]
+
+
+def baseline_failures(runner: list[str], provider: str, cases: list[dict], mutants: list[dict], all_cases: bool,
+                      jobs: int) -> set[str]:
+    """Ids of the cases the mutants would run that already fail on the clean provider."""
+    targets = {m["statement"] for m in mutants}
+    ids = [c["id"] for c in cases if all_cases or targets & set(c["statements"])]
+    shards = [ids[i::max(1, jobs)] for i in range(max(1, jobs))]
+
+    def one(shard: list[str]) -> set[str]:
+        if not shard:
+            return set()
+        with tempfile.TemporaryDirectory(prefix="wsac-base-") as tmp:
+            results = run_cases(runner, shard, [f"--provider={provider}"], Path(tmp))
+        return {cid for cid, r in results.items() if r.get("verdict") in KILLING_VERDICTS}
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        return set().union(*pool.map(one, shards))
 
 
 def chaos_check(runner: list[str], seeds: list[int], jobs: int = 2) -> dict[int, list[str]]:
@@ -216,7 +240,7 @@ def render_markdown(outcomes: list[MutantOutcome]) -> str:
 
 def add_arguments(parser) -> None:
     parser.add_argument("--runner", help="runner command, shell-quoted (default: build/native/runner/wsaconform-runner;\n"
-                        "for Wine: 'sh cmake/wine-run.sh --default-prefix=build/mingw/wineprefix build/mingw/runner/wsaconform-runner.exe')")
+                        "for Wine: 'sh cmake/wine-run.sh --default-prefix=$PWD/build/mingw/wineprefix build/mingw/runner/wsaconform-runner.exe')")
     parser.add_argument("--provider", default="mock", help="provider the mutants wrap (default mock)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--all-cases", action="store_true",
