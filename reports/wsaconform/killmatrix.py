@@ -189,9 +189,35 @@ def kill_matrix(runner: list[str], provider: str = "mock", jobs: int = 2, all_ca
         # without any mutant shows nothing about one. (The mock must pass
         # every case clean, which the conformance and chaos tests demand.)
         exclude |= baseline_failures(runner, provider, cases, mutants, all_cases, jobs)
+    if all_cases:
+        return _full_matrix(runner, mutants, cases, provider, exclude, jobs)
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         futures = [pool.submit(kill_one, runner, m, cases, provider, all_cases, exclude) for m in mutants]
         return [f.result() for f in futures]
+
+
+# The full matrix splits each mutant's cases into shards, so the few mutants
+# whose cases all wait out their deadlines do not leave the other jobs idle.
+SHARDS_PER_MUTANT = 8
+
+
+def _full_matrix(runner: list[str], mutants: list[dict], cases: list[dict], provider: str, exclude: set[str],
+                 jobs: int) -> list[MutantOutcome]:
+    ids = [c["id"] for c in cases if not any(fnmatch.fnmatchcase(c["id"], p) for p in exclude)]
+    shards = [ids[i::SHARDS_PER_MUTANT] for i in range(SHARDS_PER_MUTANT)]
+
+    def one(mutant: dict, shard: list[str]) -> dict[str, dict]:
+        if not shard:
+            return {}
+        with tempfile.TemporaryDirectory(prefix="wsac-kill-") as tmp:
+            return run_cases(runner, shard, [f"--provider={provider}", f"--mutant={mutant['name']}"], Path(tmp))
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        futures = [(m, pool.submit(one, m, shard)) for m in mutants for shard in shards]
+        merged: dict[str, dict[str, dict]] = {m["name"]: {} for m in mutants}
+        for m, future in futures:
+            merged[m["name"]].update(future.result())
+    return [judge_mutant(m, cases, merged[m["name"]]) for m in mutants]
 
 
 def baseline_failures(runner: list[str], provider: str, cases: list[dict], mutants: list[dict], all_cases: bool,
