@@ -173,7 +173,7 @@ def kill_one(runner: list[str], mutant: dict, cases: list[dict], provider: str, 
 
 def kill_matrix(runner: list[str], provider: str = "mock", jobs: int = 2, all_cases: bool = False,
                 only: list[str] | None = None, exclude: set[str] | None = None,
-                wrappers_only: bool = False) -> list[MutantOutcome]:
+                wrappers_only: bool = False, complete: bool = False) -> list[MutantOutcome]:
     cases = list_cases(runner)
     mutants = list_mutants(runner)
     if only:
@@ -189,8 +189,8 @@ def kill_matrix(runner: list[str], provider: str = "mock", jobs: int = 2, all_ca
         # without any mutant shows nothing about one. (The mock must pass
         # every case clean, which the conformance and chaos tests demand.)
         exclude |= baseline_failures(runner, provider, cases, mutants, all_cases, jobs)
-    if all_cases:
-        return _full_matrix(runner, mutants, cases, provider, exclude, jobs)
+    if all_cases or complete:
+        return _full_matrix(runner, mutants, cases, provider, exclude, jobs, all_cases)
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         futures = [pool.submit(kill_one, runner, m, cases, provider, all_cases, exclude) for m in mutants]
         return [f.result() for f in futures]
@@ -202,9 +202,13 @@ SHARDS_PER_MUTANT = 8
 
 
 def _full_matrix(runner: list[str], mutants: list[dict], cases: list[dict], provider: str, exclude: set[str],
-                 jobs: int) -> list[MutantOutcome]:
-    ids = [c["id"] for c in cases if not any(fnmatch.fnmatchcase(c["id"], p) for p in exclude)]
-    shards = [ids[i::SHARDS_PER_MUTANT] for i in range(SHARDS_PER_MUTANT)]
+                 jobs: int, all_cases: bool) -> list[MutantOutcome]:
+    """Every chosen case of every mutant, to the end: complete killing-case lists."""
+    kept = [c for c in cases if not any(fnmatch.fnmatchcase(c["id"], p) for p in exclude)]
+
+    def shards_of(mutant: dict) -> list[list[str]]:
+        ids = [c["id"] for c in kept if all_cases or mutant["statement"] in c["statements"]]
+        return [ids[i::SHARDS_PER_MUTANT] for i in range(SHARDS_PER_MUTANT)]
 
     def one(mutant: dict, shard: list[str]) -> dict[str, dict]:
         if not shard:
@@ -213,7 +217,7 @@ def _full_matrix(runner: list[str], mutants: list[dict], cases: list[dict], prov
             return run_cases(runner, shard, [f"--provider={provider}", f"--mutant={mutant['name']}"], Path(tmp))
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = [(m, pool.submit(one, m, shard)) for m in mutants for shard in shards]
+        futures = [(m, pool.submit(one, m, shard)) for m in mutants for shard in shards_of(m)]
         merged: dict[str, dict[str, dict]] = {m["name"]: {} for m in mutants}
         for m, future in futures:
             merged[m["name"]].update(future.result())
@@ -271,6 +275,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--all-cases", action="store_true",
                         help="run every case against every mutant (full matrix) instead of the target's cases")
+    parser.add_argument("--complete", action="store_true",
+                        help="run every case of each mutant's statement to the end (complete killing-case lists) "
+                             "instead of stopping at the first killing case")
     parser.add_argument("--mutant", action="append", default=[], help="only this mutant (repeatable)")
     parser.add_argument("--exclude-case", action="append", default=[],
                         help="leave out the cases whose id matches this glob (to show a mutant surviving)")
@@ -284,7 +291,7 @@ def run(args) -> int:
     root = Path(__file__).resolve().parents[2]
     runner = shlex.split(args.runner) if args.runner else default_runner(root)
     outcomes = kill_matrix(runner, args.provider, args.jobs, args.all_cases, args.mutant or None,
-                           set(args.exclude_case), args.wrappers_only)
+                           set(args.exclude_case), args.wrappers_only, args.complete)
     survived = [o for o in outcomes if o.verdict != "killed"]
     for o in outcomes:
         first = o.killing_cases[0] if o.killing_cases else o.note
