@@ -1,9 +1,11 @@
 #include "runner/results_stream.h"
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "suite/catalog/catalog.h"
 #include "suite/harness/case.h"
+#include "suite/harness/check.h"
 #include "suite/harness/json.h"
 
 #ifndef WSAC_VERSION
@@ -29,7 +31,12 @@ std::string CaseId(const ::testing::TestInfo& info) {
   return std::string(info.test_suite_name()) + "." + info.name();
 }
 
-const char* VerdictOf(const ::testing::TestResult& result, std::string* message) {
+const char* VerdictOf(const ::testing::TestResult& result, const CaseRecord& record, std::string* message) {
+  // A defect of the suite itself: no verdict on the provider can be drawn.
+  if (!record.harness_errors.empty()) {
+    *message = "suite defect: " + record.harness_errors.front();
+    return "BROKEN";
+  }
   for (int i = 0; i < result.total_part_count(); ++i) {
     const auto& part = result.GetTestPartResult(i);
     if (part.passed()) continue;
@@ -43,7 +50,12 @@ const char* VerdictOf(const ::testing::TestResult& result, std::string* message)
     if (part.skipped()) return Mentions(text, "NOT_SUPPORTED: ") ? "NOT_SUPPORTED" : "BROKEN";
     if (ThrownWith(part, text, "NOT_SUPPORTED: ")) return "NOT_SUPPORTED";
     if (ThrownWith(part, text, "BROKEN: ")) return "BROKEN";
-    return "FAIL";
+    bool attributed = static_cast<std::size_t>(i) < record.part_attributed.size() && record.part_attributed[i];
+    if (attributed) return "FAIL";
+    // No statement's check reported it (an exception escaping a case, a
+    // bare GoogleTest assertion): it says nothing about any statement.
+    *message = "suite defect: a failure no statement check owns: " + *message;
+    return "BROKEN";
   }
   return "PASS";
 }
@@ -70,14 +82,26 @@ void ResultsStream::OnTestStart(const ::testing::TestInfo& info) {
   cv_.notify_all();
 }
 
+void ResultsStream::OnTestPartResult(const ::testing::TestPartResult& part) {
+  (void)part;
+  bool attributed = check_internal::ReportingAttributedFailure();
+  UpdateCaseRecord([&](CaseRecord& record) { record.part_attributed.push_back(attributed); });
+}
+
 void ResultsStream::OnTestEnd(const ::testing::TestInfo& info) {
   std::string message;
-  const char* verdict = VerdictOf(*info.result(), &message);
+  CaseRecord record = TakeCaseRecord();
+  for (const std::string& id : StatementsOfTest(info.test_suite_name(), info.name()))
+    if (FindStatement(id) == nullptr) record.harness_errors.push_back("the case is tagged with " + id + ", which the catalog does not have");
+  for (const auto& [id, checks] : record.checks)
+    if (FindStatement(id) == nullptr && !id.empty())
+      record.harness_errors.push_back("a check names " + id + ", which the catalog does not have");
+  const char* verdict = VerdictOf(*info.result(), record, &message);
   std::lock_guard lock(mu_);
   current_ = nullptr;
   double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started_).count();
   if (std::string(verdict) != "PASS" && std::string(verdict) != "NOT_SUPPORTED") ++bad_cases_;
-  WriteLine(info, verdict, ms, message);
+  WriteLine(info, verdict, ms, message, record);
 }
 
 void ResultsStream::Watch() {
@@ -91,7 +115,7 @@ void ResultsStream::Watch() {
     auto deadline = started_ + case_timeout_;
     if (cv_.wait_until(lock, deadline, [&] { return stopping_ || current_ != watched; })) continue;
     WriteLine(*watched, "TIMEOUT", std::chrono::duration<double, std::milli>(case_timeout_).count(),
-              "case did not finish within " + std::to_string(case_timeout_.count()) + " ms");
+              "case did not finish within " + std::to_string(case_timeout_.count()) + " ms", TakeCaseRecord());
     std::fprintf(stderr, "wsaconform-runner: %s timed out; exiting with %d\n", CaseId(*watched).c_str(),
                  kTimeoutExitCode);
     std::fflush(stderr);
@@ -100,10 +124,35 @@ void ResultsStream::Watch() {
   }
 }
 
+static std::string ChecksJson(const std::vector<std::string>& ids, const CaseRecord& record) {
+  std::vector<std::string> order = ids;
+  for (const auto& [id, checks] : record.checks)
+    if (std::find(order.begin(), order.end(), id) == order.end()) order.push_back(id);
+  std::string out = "{";
+  bool first = true;
+  for (const std::string& id : order) {
+    auto it = record.checks.find(id);
+    StatementChecks none;
+    const StatementChecks& c = it == record.checks.end() ? none : it->second;
+    out += (first ? "" : ",") + json::Quote(id) + ":{\"held\":" + std::to_string(c.held) +
+           ",\"violated\":" + std::to_string(c.violated) + ",\"exercised\":" + (c.exercised() ? "true" : "false") +
+           ",\"violations\":[";
+    first = false;
+    bool first_v = true;
+    for (const CheckViolation& v : c.violations) {
+      out += (first_v ? "" : ",") + std::string("{\"check\":") + json::Quote(v.check) +
+             ",\"where\":" + json::Quote(v.where) + ",\"message\":" + json::Quote(v.message) +
+             ",\"observed\":" + json::Quote(v.observed) + ",\"expected\":" + json::Quote(v.expected) + "}";
+      first_v = false;
+    }
+    out += "],\"not_exercised\":" + json::QuoteList(c.not_exercised) + "}";
+  }
+  return out + "}";
+}
+
 void ResultsStream::WriteLine(const ::testing::TestInfo& info, const char* verdict, double duration_ms,
-                              const std::string& message) {
+                              const std::string& message, const CaseRecord& record) {
   if (out_ == nullptr) return;
-  CaseRecord record = TakeCaseRecord();
   std::vector<std::string> ids = StatementsOfTest(info.test_suite_name(), info.name());
   std::string suite = info.test_suite_name();
   if (auto slash = suite.rfind('/'); slash != std::string::npos) suite = suite.substr(slash + 1);
@@ -140,7 +189,9 @@ void ResultsStream::WriteLine(const ::testing::TestInfo& info, const char* verdi
     line += (first ? "" : ",") + json::Quote(id) + ":" + json::Quote(st ? st->text : "unknown statement");
     first = false;
   }
-  line += "},\"suite_version\":" + json::Quote(WSAC_VERSION);
+  line += "},\"checks\":" + ChecksJson(ids, record);
+  line += ",\"harness_errors\":" + json::QuoteList(record.harness_errors);
+  line += ",\"suite_version\":" + json::Quote(WSAC_VERSION);
   line += ",\"catalog_version\":" + json::Quote(CatalogVersion()) + "}\n";
   std::fwrite(line.data(), 1, line.size(), out_);
   std::fflush(out_);

@@ -21,8 +21,11 @@ struct RunIdentity {
   std::optional<unsigned long long> chaos_seed;
 };
 
-// Case verdicts (design.md).
-const char* VerdictOf(const ::testing::TestResult& result, std::string* message);
+struct CaseRecord;
+
+// Case verdicts (design.md). A failure counts as FAIL only when a statement's
+// check reported it (check.h); the record says which parts those were.
+const char* VerdictOf(const ::testing::TestResult& result, const CaseRecord& record, std::string* message);
 
 // Streams result lines and guards each case with a deadline. When a case
 // overruns, the watchdog writes it as TIMEOUT and ends the process with
@@ -36,13 +39,14 @@ class ResultsStream : public ::testing::EmptyTestEventListener {
 
   void OnTestStart(const ::testing::TestInfo& info) override;
   void OnTestEnd(const ::testing::TestInfo& info) override;
+  void OnTestPartResult(const ::testing::TestPartResult& part) override;
 
   // Counts of verdicts other than PASS and NOT_SUPPORTED.
   int bad_cases() const { return bad_cases_; }
 
  private:
   void WriteLine(const ::testing::TestInfo& info, const char* verdict, double duration_ms,
-                 const std::string& message);
+                 const std::string& message, const CaseRecord& record);
   void Watch();
 
   std::FILE* out_;

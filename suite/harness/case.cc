@@ -49,6 +49,10 @@ CaseRecord TakeCaseRecord() {
   return std::exchange(Record(), CaseRecord{});
 }
 void ClearCaseRecord() { (void)TakeCaseRecord(); }
+void UpdateCaseRecord(const std::function<void(CaseRecord&)>& update) {
+  std::lock_guard lock(RecordMutex());
+  update(Record());
+}
 
 bool RegisterStatements(const char* suite, const char* name, std::initializer_list<const char*> ids) {
   auto& v = Tags()[std::string(suite) + "." + name];

@@ -12,7 +12,9 @@
 // The runner reads the IDs back for --list and every result line.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <map>
 #include <stdexcept>
@@ -53,13 +55,44 @@ void Observe(std::string_view key, std::string_view value);
 // written under "reports". Thread-safe.
 void Report(std::string_view statement, std::string_view what);
 
+// One violated check (check.h), as the result line carries it.
+struct CheckViolation {
+  std::string check;        // e.g. "WSAC_EXPECT_EQ(ind->error, 0u)"
+  std::string where;        // file:line
+  std::string message;      // GoogleTest's explanation and the case's own text
+  std::string observed;     // the value seen, as text ("" when the check compares nothing)
+  std::string expected;     // what the statement asks for, as text
+};
+
+// What the checks of one statement found in one case.
+struct StatementChecks {
+  int held = 0;
+  int violated = 0;
+  std::vector<CheckViolation> violations;  // the first kMaxViolationsKept
+  std::vector<std::string> not_exercised;  // NotExercised reasons, distinct
+  static constexpr std::size_t kMaxViolationsKept = 8;
+  static constexpr std::size_t kMaxReasonsKept = 4;
+  bool exercised() const { return held + violated > 0; }
+};
+
 struct CaseRecord {
   std::map<std::string, std::string> observed;  // values JSON-encoded already
   std::map<std::string, std::string> reports;
+  std::map<std::string, StatementChecks> checks;  // by statement ID
+  // Defects of the suite found while the case ran (a check naming a
+  // statement the case is not tagged with, a failure no check owns). Any
+  // makes the case BROKEN.
+  std::vector<std::string> harness_errors;
+  // One entry per GoogleTest part result in order: whether a WSAC_ check
+  // reported it (check.h).
+  std::vector<bool> part_attributed;
 };
 // Takes the observations of the case that just ended and clears them.
 CaseRecord TakeCaseRecord();
 void ClearCaseRecord();
+// Adds to the running case's record under its lock (check.cc, the runner's
+// listener).
+void UpdateCaseRecord(const std::function<void(CaseRecord&)>& update);
 
 // ---- statement tags -------------------------------------------------------
 bool RegisterStatements(const char* suite, const char* name, std::initializer_list<const char*> ids);

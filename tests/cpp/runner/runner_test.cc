@@ -100,7 +100,11 @@ const std::map<std::string, std::string> kExpected = {
     {"VerdictProbe.FailThenSetupFailed", "FAIL"},
     {"VerdictProbe.FailThenNotSupported", "FAIL"},
     {"VerdictProbe.FailThenSkipNotSupported", "FAIL"},
-    {"VerdictProbe.FailUnexpectedException", "FAIL"},
+    {"VerdictProbe.BrokenUnexpectedException", "BROKEN"},
+    {"VerdictProbe.BrokenUnattributedFailure", "BROKEN"},
+    {"VerdictProbe.BrokenUntaggedStatement", "BROKEN"},
+    {"VerdictProbe.FailOnlyFirstStatement", "FAIL"},
+    {"VerdictProbe.PassConditionNotMet", "PASS"},
     {"VerdictProbe.PassOddBytes", "PASS"},
     {"Inst/VerdictProbeParam.PassParam/P1", "PASS"},
     {"Inst/VerdictProbeParam.PassParam/P2", "PASS"},
@@ -146,10 +150,41 @@ TEST(Verdicts, LinesAreSingleJsonObjectsWithTheirStatements) {
   EXPECT_EQ(Field(run.lines[1], "name"), "PassParam");
 }
 
+// The line carries, per statement, what its own checks found: a failure is
+// charged only to the statement whose check failed, and a statement whose
+// branch never ran says it was not exercised, and why.
+TEST(Verdicts, ChecksAreCountedPerStatement) {
+  ProbeRun run = RunProbe("--gtest_filter=VerdictProbe.FailOnlyFirstStatement:VerdictProbe.PassConditionNotMet");
+  ASSERT_EQ(run.lines.size(), 2u) << run.console;
+  const std::string& failed = run.lines[0];
+  EXPECT_NE(failed.find("\"S19\":{\"held\":0,\"violated\":1,\"exercised\":true,\"violations\":[{\"check\":"
+                        "\"WSAC_EXPECT_EQ(7, 8)\""),
+            std::string::npos)
+      << failed;
+  EXPECT_NE(failed.find("\"observed\":\"7\",\"expected\":\"8\""), std::string::npos) << failed;
+  EXPECT_NE(failed.find("\"S23\":{\"held\":2,\"violated\":0,\"exercised\":true,\"violations\":[]"),
+            std::string::npos)
+      << failed;
+  const std::string& conditional = run.lines[1];
+  EXPECT_EQ(Field(conditional, "verdict"), "PASS");
+  EXPECT_NE(conditional.find("\"S14\":{\"held\":0,\"violated\":0,\"exercised\":false,\"violations\":[],"
+                             "\"not_exercised\":[\"the call pended\"]}"),
+            std::string::npos)
+      << conditional;
+}
+
+TEST(Verdicts, SuiteDefectsAreNamedInTheLine) {
+  ProbeRun run = RunProbe("--gtest_filter=VerdictProbe.BrokenUntaggedStatement:VerdictProbe.BrokenUnattributedFailure");
+  ASSERT_EQ(run.lines.size(), 2u) << run.console;
+  // Declaration order: the unattributed failure runs first.
+  EXPECT_NE(run.lines[0].find("a failure no statement check owns"), std::string::npos) << run.lines[0];
+  EXPECT_NE(run.lines[1].find("names S10, which the case is not tagged with (S9)"), std::string::npos) << run.lines[1];
+}
+
 TEST(ExitCodes, OnlyPassAndNotSupportedExitZero) {
   ProbeRun run = RunProbe("--gtest_filter=VerdictProbe.Pass*:VerdictProbe.NotSupported*");
   EXPECT_EQ(run.exit_code, 0) << run.console;
-  EXPECT_EQ(run.lines.size(), 4u) << run.console;
+  EXPECT_EQ(run.lines.size(), 5u) << run.console;
 }
 
 TEST(ExitCodes, ASingleBrokenCaseExitsOne) {

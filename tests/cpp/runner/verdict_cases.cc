@@ -14,6 +14,7 @@
 
 #include "gtest/gtest.h"
 #include "suite/harness/case.h"
+#include "suite/harness/check.h"
 
 namespace wsac {
 namespace {
@@ -22,16 +23,16 @@ WSAC_CASE(VerdictProbe, PassPlain, "S14") {
   Observe("answer", 42);
   Observe("text", "quote \" backslash \\ newline \n");
   Report("S22", "in order 2 of 2");
-  EXPECT_EQ(1 + 1, 2);
+  WSAC_EXPECT_EQ("S14", 1 + 1, 2);
 }
 
 WSAC_CASE(VerdictProbe, FailExpect, "S16") {
   Observe("before", 1);
-  EXPECT_EQ(1, 2) << "the provider said 2";
+  WSAC_EXPECT_EQ("S16", 1, 2) << "the provider said 2";
 }
 
 WSAC_CASE(VerdictProbe, FailAssert, "S16") {
-  ASSERT_TRUE(false) << "fatal check";
+  WSAC_ASSERT_TRUE("S16", false) << "fatal check";
 }
 
 // GTEST_SKIP with the marker: a capability probe said no.
@@ -56,17 +57,17 @@ WSAC_CASE(VerdictProbe, BrokenSetupFailed, "S26") {
 
 // The first failure decides: a check that failed before setup broke is a FAIL.
 WSAC_CASE(VerdictProbe, FailThenSetupFailed, "S7") {
-  EXPECT_EQ(3, 4) << "first a real failure";
+  WSAC_EXPECT_EQ("S7", 3, 4) << "first a real failure";
   throw SetupFailed("then the environment broke");
 }
 
 WSAC_CASE(VerdictProbe, FailThenNotSupported, "S7") {
-  EXPECT_EQ(3, 4) << "first a real failure";
+  WSAC_EXPECT_EQ("S7", 3, 4) << "first a real failure";
   throw NotSupported("then a probe said no");
 }
 
 WSAC_CASE(VerdictProbe, FailThenSkipNotSupported, "S7") {
-  EXPECT_EQ(3, 4) << "first a real failure";
+  WSAC_EXPECT_EQ("S7", 3, 4) << "first a real failure";
   GTEST_SKIP() << "NOT_SUPPORTED: a late probe";
 }
 
@@ -74,16 +75,49 @@ WSAC_CASE(VerdictProbe, FailThenSkipNotSupported, "S7") {
 // only the exceptions and skips the harness defines carry verdicts.
 WSAC_CASE(VerdictProbe, FailMessageMentionsNotSupported, "S8") {
   std::string seen = "NOT_SUPPORTED: text the provider returned";
-  EXPECT_EQ(seen, "expected text");
+  WSAC_EXPECT_EQ("S8", seen, "expected text");
 }
 
 WSAC_CASE(VerdictProbe, FailMessageMentionsBroken, "S8") {
-  EXPECT_TRUE(false) << "BROKEN: words in a failure message";
+  WSAC_EXPECT_TRUE("S8", false) << "BROKEN: words in a failure message";
 }
 
-// An exception the harness does not define is a failure of the case.
-WSAC_CASE(VerdictProbe, FailUnexpectedException, "S9") {
+// An exception the harness does not define says nothing about a statement:
+// the suite is at fault, not the provider.
+WSAC_CASE(VerdictProbe, BrokenUnexpectedException, "S9") {
   throw std::runtime_error("boom");
+}
+
+// A failure no statement's check reported (a bare GoogleTest assertion) is
+// a defect of the suite, never a deviation of the provider.
+WSAC_CASE(VerdictProbe, BrokenUnattributedFailure, "S9") {
+  EXPECT_EQ(1, 2) << "a check without a statement";
+}
+
+// A check of a statement the case is not tagged with: BROKEN, even though
+// the check held, because the statement's verdict cannot count it.
+WSAC_CASE(VerdictProbe, BrokenUntaggedStatement, "S9") {
+  WSAC_EXPECT_EQ("S9", 1, 1);
+  WSAC_EXPECT_EQ("S10", 1, 1);
+}
+
+// Checks attribute: A's failure leaves B's held checks standing.
+WSAC_CASE(VerdictProbe, FailOnlyFirstStatement, "S19", "S23") {
+  WSAC_EXPECT_EQ("S19", 7, 8) << "the first statement broke";
+  WSAC_EXPECT_EQ("S23", 5, 5);
+  WSAC_EXPECT_TRUE("S23", true);
+}
+
+// A conditional obligation whose branch did not run: the statement is
+// claimed, not exercised, and says why.
+WSAC_CASE(VerdictProbe, PassConditionNotMet, "S14", "S16") {
+  bool returned_zero = false;
+  if (returned_zero) {
+    WSAC_EXPECT_TRUE("S14", true);
+  } else {
+    NotExercised("S14", "the call pended");
+    WSAC_EXPECT_TRUE("S16", true);
+  }
 }
 
 // Values that are not UTF-8 must still leave a parseable line.
@@ -101,7 +135,7 @@ WSAC_CASE(VerdictProbe, PassOddBytes, "S12") {
 class VerdictProbeParam : public ::testing::TestWithParam<int> {};
 WSAC_CASE_P(VerdictProbeParam, PassParam, "S19", "S23") {
   Observe("param", GetParam());
-  EXPECT_GT(GetParam(), 0);
+  WSAC_EXPECT_GT("S19", GetParam(), 0);
 }
 INSTANTIATE_TEST_SUITE_P(Inst, VerdictProbeParam, ::testing::Values(1, 2),
                          [](const ::testing::TestParamInfo<int>& info) { return "P" + std::to_string(info.param); });
