@@ -97,6 +97,18 @@ void ResultsStream::OnTestEnd(const ::testing::TestInfo& info) {
     if (FindStatement(id) == nullptr && !id.empty())
       record.harness_errors.push_back("a check names " + id + ", which the catalog does not have");
   const char* verdict = VerdictOf(*info.result(), record, &message);
+  if (std::string_view(verdict) == "PASS") {
+    // A passing case answers for every statement it claims: checked, or
+    // not exercised with a reason. A claim with neither is a case that
+    // asserts nothing about that statement.
+    for (const std::string& id : StatementsOfTest(info.test_suite_name(), info.name())) {
+      auto it = record.checks.find(id);
+      bool answered = it != record.checks.end() && (it->second.exercised() || !it->second.not_exercised.empty());
+      if (!answered && record.reports.count(id) == 0)
+        record.harness_errors.push_back("the case passed without a check of " + id + " and without saying why (NotExercised)");
+    }
+    if (!record.harness_errors.empty()) verdict = VerdictOf(*info.result(), record, &message);
+  }
   std::lock_guard lock(mu_);
   current_ = nullptr;
   double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started_).count();

@@ -103,6 +103,7 @@ const std::map<std::string, std::string> kExpected = {
     {"VerdictProbe.BrokenUnexpectedException", "BROKEN"},
     {"VerdictProbe.BrokenUnattributedFailure", "BROKEN"},
     {"VerdictProbe.BrokenUntaggedStatement", "BROKEN"},
+    {"VerdictProbe.BrokenChecksNothing", "BROKEN"},
     {"VerdictProbe.FailOnlyFirstStatement", "FAIL"},
     {"VerdictProbe.PassConditionNotMet", "PASS"},
     {"VerdictProbe.PassOddBytes", "PASS"},

@@ -128,7 +128,13 @@ WSAC_CASE(VerdictProbe, PassOddBytes, "S12") {
   Observe("control", std::string_view("a\x01" "b\0c", 5));
   Observe("valid", "caf\xc3\xa9 \xe2\x82\xac");
   Report("S24", "odd \xff bytes");
-  SUCCEED();
+  WSAC_EXPECT_EQ("S12", std::string("\xff"), std::string("\xff"));
+}
+
+// A case that claims a statement and passes without checking it, or saying
+// why not, asserts nothing: a defect of the suite.
+WSAC_CASE(VerdictProbe, BrokenChecksNothing, "S12", "S21") {
+  WSAC_EXPECT_TRUE("S12", true);
 }
 
 // Instantiated names ("Inst/Suite.Name/Param") keep the written name's IDs.
@@ -136,6 +142,7 @@ class VerdictProbeParam : public ::testing::TestWithParam<int> {};
 WSAC_CASE_P(VerdictProbeParam, PassParam, "S19", "S23") {
   Observe("param", GetParam());
   WSAC_EXPECT_GT("S19", GetParam(), 0);
+  WSAC_EXPECT_LT("S23", GetParam(), 3);
 }
 INSTANTIATE_TEST_SUITE_P(Inst, VerdictProbeParam, ::testing::Values(1, 2),
                          [](const ::testing::TestParamInfo<int>& info) { return "P" + std::to_string(info.param); });
