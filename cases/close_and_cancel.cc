@@ -211,10 +211,12 @@ class CloseCase : public PairCase {
     const std::vector<std::int64_t> codes = AcceptedCodes("CLOSE-2");
     std::string receive_codes;
     std::vector<PendingOp> indicated;
+    // One deadline for all: a provider that never indicates costs it once.
+    const Deadline deadline(IndicationTimeout());
     for (const PendingOp& p_op : ops) {
       Operation& op = *p_op.op;
       const bool ioctl = p_op.kind == OpKind::Ioctl;
-      std::optional<Indication> ind = observer.Wait(op);
+      std::optional<Indication> ind = observer.Wait(op, deadline);
       ObserveIndication(p_op.name, ind);
       WSAC_EXPECT_TRUE(ioctl ? "IOCTL-3" : closed_elsewhere ? "CLOSE-1" : "CLOSE-3", ind.has_value())
           << p_op.name << ": no indication after closesocket" << (closed_elsewhere ? " on another thread" : "") << ": "
