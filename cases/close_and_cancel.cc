@@ -148,8 +148,9 @@ class CloseCase : public PairCase {
   void PostRecvHere(Operation& op, char* buf, ULONG len) {
     WSABUF wsabuf{len, buf};
     int ret = p.WSARecv(op.socket, &wsabuf, 1, LongLivedWord(), LongLivedWord(), &op.ov, observer.routine());
+    int error = ret == 0 ? 0 : p.WSAGetLastError();  // before anything else can reset it
     op.initiator = std::this_thread::get_id();
-    observer.Track(op, ret, ret == 0 ? 0 : p.WSAGetLastError());
+    observer.Track(op, ret, error);
   }
   // SIO_ADDRESS_LIST_CHANGE, which waits for an address change that will not come.
   Operation& PostAddressListChange() {
@@ -430,7 +431,9 @@ WSAC_CASE_P(Close, CancelIoExWithNothingToCancel, "CLOSE-6") {
   Observe("cancel_all.ret", ok);
   Observe("cancel_all.error", error);
   WSAC_EXPECT_FALSE("CLOSE-6", ok) << "CancelIoEx(NULL) with nothing pending succeeded";
-  WSAC_EXPECT_EQ("CLOSE-6", error, static_cast<DWORD>(ERROR_NOT_FOUND));
+  if (!ok) {
+    WSAC_EXPECT_EQ("CLOSE-6", error, static_cast<DWORD>(ERROR_NOT_FOUND));
+  }
 
   static const std::vector<char> data = CounterPattern(0, 64);  // a send may outlive a failing case
   Operation& done = observer.NewOperation(pair.a);
@@ -443,7 +446,9 @@ WSAC_CASE_P(Close, CancelIoExWithNothingToCancel, "CLOSE-6") {
   Observe("cancel_completed.ret", ok);
   Observe("cancel_completed.error", error);
   WSAC_EXPECT_FALSE("CLOSE-6", ok) << "CancelIoEx of a completed operation succeeded";
-  WSAC_EXPECT_EQ("CLOSE-6", error, static_cast<DWORD>(ERROR_NOT_FOUND));
+  if (!ok) {
+    WSAC_EXPECT_EQ("CLOSE-6", error, static_cast<DWORD>(ERROR_NOT_FOUND));
+  }
 }
 
 // CLOSE-8, CLOSE-7: CancelIo ends the calling thread's receive (995) but
