@@ -1,15 +1,15 @@
 // S26 and part B "Close, cancel, shutdown, threads": how pending operations
 // end other than by transferring data.
-//   S26       closesocket ends every pending operation with exactly one
-//             indication carrying a failure status (any failure: the code
-//             is CLOSE-2's, and WIN-1 reports it for receives)
-//   CLOSE-1   ... whichever thread closes       CLOSE-3  the indication still
-//   IOCTL-3   ... a waiting ioctl as well                 happens (a routine queued)
-//   CLOSE-4..8  CancelIoEx (one, all, none), CancelIo (calling thread only)
-//   CLOSE-9/10  shutdown(SD_RECEIVE)   CLOSE-11/12  the peer's close   CLOSE-13/14  exiting threads
+//   S26          closesocket ends every pending operation with exactly one
+//                indication carrying a failure status, any failure: which
+//                code is CLOSE-2's (sends, receives), WIN-1 reports it
+//   CLOSE-3      that indication still happens (a routine is queued);
+//                CLOSE-1 when another thread closes; IOCTL-3 for an ioctl
+//   CLOSE-4..8   CancelIoEx (one, all, none), CancelIo (calling thread only)
+//   CLOSE-9..14  shutdown(SD_RECEIVE), the peer's close, exiting threads
 // A second thread's steps are sequenced with the case's through provider
-// events (Worker): it acts, says so, and only then does the case act or
-// collect. Buffers and flag words of receives that may still be pending
+// events (Worker): it acts and says so, and only then does the case act or
+// collect. Buffers and out-words of receives that may still be pending
 // live as long as the process (LongLivedBuffer), never on the case's stack.
 #include <cstring>
 #include <functional>
