@@ -53,12 +53,28 @@ def usage(message):
     return 2
 
 
+def checks(case, verdict):
+    """A PASS holds each claimed statement once; a FAIL violates it; other verdicts exercised nothing."""
+    out = {}
+    for sid in case["statements"]:
+        entry = {"held": 0, "violated": 0, "exercised": False, "violations": [], "not_exercised": []}
+        if verdict == "PASS":
+            entry.update(held=1, exercised=True)
+        elif verdict == "FAIL":
+            entry.update(violated=1, exercised=True, violations=[
+                {"check": "WSAC_EXPECT_EQ(got, 1)", "where": "fake.cc:1", "message": "expected 1, got 2",
+                 "observed": "2", "expected": "1"}])
+        out[sid] = entry
+    return out
+
+
 def record(case, verdict, opts, message="", duration_ms=1.0):
     return {
         "record": "case", "id": case["id"], "suite": case["suite"], "name": case["name"],
         "provider": opts["--provider"], "build": "fake-build", "mutant": "", "chaos_seed": None,
         "verdict": verdict, "duration_ms": duration_ms, "message": message, "observed": {},
         "reports": {}, "requirements": {s: f"text of {s}" for s in case["statements"]},
+        "checks": checks(case, verdict), "harness_errors": [],
         "statements": case["statements"], "suite_version": SUITE_VERSION,
         "catalog_version": CATALOG_VERSION,
     }

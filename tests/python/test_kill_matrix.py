@@ -49,12 +49,48 @@ def test_clean_mock_passes_every_case_under_20_chaos_seeds():
     assert not failures, "\n".join(f"seed {s}: {line}" for s, bad in sorted(failures.items()) for line in bad[:5])
 
 
-def test_judge_counts_only_cases_of_the_target_statement():
-    cases = [{"id": "A.x/0", "statements": ["S14"]}, {"id": "B.y/0", "statements": ["S16"]}]
+def violated(statement, check="WSAC_EXPECT_TRUE(\"S14\", ind.has_value())", verdict="FAIL"):
+    return {"verdict": verdict, "checks": {statement: {"held": 0, "violated": 1, "exercised": True, "violations": [
+        {"check": check, "where": "cases/x.cc:9", "message": "m", "observed": "false", "expected": "true"}],
+        "not_exercised": []}}}
+
+
+def test_judge_counts_only_violated_checks_of_the_target_statement():
+    cases = [{"id": "A.x/0", "statements": ["S14", "S16"]}, {"id": "B.y/0", "statements": ["S16"]}]
     mutant = {"name": "m", "statement": "S14", "description": ""}
-    by_other = killmatrix.judge_mutant(mutant, cases, {"A.x/0": {"verdict": "PASS"}, "B.y/0": {"verdict": "FAIL"}})
-    assert by_other.verdict == "survived" and by_other.killing_cases == ["B.y/0"]
-    own = killmatrix.judge_mutant(mutant, cases, {"A.x/0": {"verdict": "FAIL"}, "B.y/0": {"verdict": "PASS"}})
-    assert own.verdict == "killed" and own.killed_by_own_statement
+    by_other = killmatrix.judge_mutant(mutant, cases, {"A.x/0": violated("S16"), "B.y/0": violated("S16")})
+    assert by_other.verdict == "survived" and by_other.killing_cases == []
+    assert by_other.other_failures == ["A.x/0", "B.y/0"], "a FAIL on another statement's check does not kill"
+    assert by_other.note.startswith("no check of S14 was violated; 2 case(s) failed")
+    own = killmatrix.judge_mutant(mutant, cases, {"A.x/0": violated("S14"), "B.y/0": {"verdict": "PASS"}})
+    assert own.verdict == "killed" and own.killed_by_own_statement and own.killing_cases == ["A.x/0"]
+    assert own.killed_by == [{"case": "A.x/0", "check": 'WSAC_EXPECT_TRUE("S14", ind.has_value())',
+                              "where": "cases/x.cc:9", "message": "m", "observed": "false", "expected": "true"}]
+    hung = killmatrix.judge_mutant(mutant, cases, {"A.x/0": {"verdict": "TIMEOUT", "checks": {}},
+                                                   "B.y/0": {"verdict": "CRASH"}})
+    assert hung.verdict == "survived", "a hang or crash is no violated check of the statement"
+    before_hang = killmatrix.judge_mutant(mutant, cases, {"A.x/0": violated("S14", verdict="TIMEOUT")})
+    assert before_hang.verdict == "killed", "a check violated before the hang counts"
     broken = killmatrix.judge_mutant(mutant, cases, {"A.x/0": {"verdict": "BROKEN"}})
     assert broken.verdict == "survived", "a case that never reached its check does not kill"
+
+
+def test_late_indications_are_folded_into_kill_runs(tmp_path):
+    """run_cases reads late_indication records and charges them to the case that started the operation."""
+    script = tmp_path / "runner.py"
+    script.write_text(
+        "import json, sys\n"
+        "opts = dict(a.split('=', 1) for a in sys.argv[1:] if '=' in a)\n"
+        "with open(opts['--results'], 'a') as out:\n"
+        "    out.write(json.dumps({'id': 'A.x/0', 'verdict': 'PASS', 'statements': ['S16'], 'checks': {}}) + '\\n')\n"
+        "    out.write(json.dumps({'record': 'late_indication', 'case': 'A.x/0', 'statement': 'IND-1',\n"
+        "                          'detected_in': 'B.y/0', 'mechanism': 'event', 'what': 'signaled late'}) + '\\n')\n"
+        "    out.write(json.dumps({'id': 'B.y/0', 'verdict': 'PASS', 'statements': ['S16'], 'checks': {}}) + '\\n')\n")
+    import sys
+
+    results = killmatrix.run_cases([sys.executable, str(script)], ["A.x/0", "B.y/0"], [], tmp_path)
+    assert results["A.x/0"]["verdict"] == "FAIL"
+    assert results["A.x/0"]["checks"]["IND-1"]["violations"][0]["check"] == "late indication (event)"
+    mutant = {"name": "late-event", "statement": "IND-1"}
+    outcome = killmatrix.judge_mutant(mutant, [], results)
+    assert outcome.verdict == "killed" and outcome.killing_cases == ["A.x/0"]
