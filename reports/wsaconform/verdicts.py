@@ -29,6 +29,7 @@ UNKNOWN_CASE_VERDICTS = frozenset({"BROKEN", "TIMEOUT", "CRASH"})
 
 # Why a claiming instance did not exercise a statement when the case said nothing.
 NO_RECORD = "no per-check record (the line was made up after a crash, or written by an older runner)"
+REPORTED_ONLY = "reported what it saw, checked nothing (a Report answers only a MAY statement)"
 
 
 def _no_reason(verdict: str) -> str:
@@ -83,8 +84,12 @@ class Tally:
         else:
             reasons = [r for r in checks.get("not_exercised") or [] if isinstance(r, str)]
             if not reasons:
-                reasons = [NO_RECORD if not isinstance(all_checks, dict) and verdict not in UNKNOWN_CASE_VERDICTS
-                           else _no_reason(verdict)]
+                if not isinstance(all_checks, dict) and verdict not in UNKNOWN_CASE_VERDICTS:
+                    reasons = [NO_RECORD]
+                elif sid in (record.get("reports") or {}) and verdict == "PASS":
+                    reasons = [REPORTED_ONLY]
+                else:
+                    reasons = [_no_reason(verdict)]
             self.reasons.update(reasons)
         if violated:
             self._violated.append(record)
