@@ -272,6 +272,19 @@ def results_from_dataset(dataset: dict, path: str) -> tuple[list[CaseResult], Ca
     return results, catalog
 
 
+def read_input(path: str) -> tuple[str, dict | None]:
+    """The file's text, and the dataset it holds (None for a results.jsonl)."""
+    text = read_text(path, "results file")
+    if text.lstrip().startswith("{"):
+        try:
+            obj = json.loads(text)
+        except json.JSONDecodeError:
+            return text, None  # several lines: a results file
+        if _is_dataset(obj):
+            return text, obj
+    return text, None
+
+
 def load_inputs(paths, requirements: str | None = None, *, quiet: bool = False, auto_catalog: bool = True):
     """Results files and datasets, merged: (ResultSet, Catalog or None, kill matrix or None).
 
@@ -284,14 +297,8 @@ def load_inputs(paths, requirements: str | None = None, *, quiet: bool = False, 
     catalog = None
     kill_matrix = None
     for path in paths:
-        text = read_text(path, "results file")
-        obj = None
-        if text.lstrip().startswith("{"):
-            try:
-                obj = json.loads(text)
-            except json.JSONDecodeError:
-                obj = None  # several lines: a results file
-        if _is_dataset(obj):
+        text, obj = read_input(path)
+        if obj is not None:
             results, dataset_catalog = results_from_dataset(obj, path)
             catalog = catalog or dataset_catalog
             if "kill_matrix" in obj:

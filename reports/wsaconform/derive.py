@@ -23,17 +23,16 @@ take the statements the old entry named and a TODO signature.
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 
-from .collate import _is_dataset, dataset_json, results_from_dataset, write_files_atomically
+from .collate import dataset_json, read_input, results_from_dataset, write_files_atomically
 from .errors import UsageError
 from .expectations import FORMAT, FORMAT_VERSION, TODO, expectations_from_json, load_json
-from .results import UNKNOWN_VERDICTS, CaseResult, observed_text, parse_results_text, read_text
+from .results import UNKNOWN_VERDICTS, CaseResult, observed_text, parse_results_text
 from .verdicts import natural_key
 
 LEGACY_CHECK = "TODO: this run has no per-check record; derive again from a run of the current runner"
@@ -187,14 +186,8 @@ def read_observations(paths: list[str]) -> tuple[list[Block], list[str]]:
     blocks: dict[tuple[str, str, str], Block] = {}
     versions = set()
     for path in paths:
-        text = read_text(path, "results file")
-        obj = None
-        if text.lstrip().startswith("{"):
-            try:
-                obj = json.loads(text)
-            except json.JSONDecodeError:
-                obj = None
-        results = results_from_dataset(obj, path)[0] if _is_dataset(obj) else parse_results_text(text, path)
+        text, dataset = read_input(path)
+        results = results_from_dataset(dataset, path)[0] if dataset is not None else parse_results_text(text, path)
         for result in results:
             versions.add(result.catalog_version)
             key = (result.provider.provider, result.provider.build, result.provider.mutant)

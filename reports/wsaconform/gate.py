@@ -149,20 +149,25 @@ def evaluate(results: list[CaseResult], entries: list[Expectation], statements: 
             if e.applies_to(result):
                 applied[i] += 1
 
-        for sid, checks in violated.items():
-            applicable = [(i, e) for i, e in deviations if e.statement == sid and e.case_matches(result)]
-            covering = [i for i, e in applicable if e.covers_violations(checks["violations"])]
-            got = violations_text(checks["violations"]) or f"{checks['violated']} violated check(s)"
+        def judge(applicable, covering, what: str, got: str, new: str | None) -> None:
+            """Covered: a known deviation; else a change when entries name it; else new (if `new`)."""
+            nonlocal expected
             if covering:
                 expected += 1
                 for i in covering:
                     covered[i] += 1
             elif applicable:
                 wanted = " or ".join(f"{e.describe()} ({e.where})" for _, e in applicable)
-                problems.append(Problem("CHANGED", f"{where} [{sid}]: expected {wanted}, got {got}", key,
+                problems.append(Problem("CHANGED", f"{where}{what}: expected {wanted}, got {got}", key,
                                         tuple(e.where for _, e in applicable)))
-            else:
-                problems.append(Problem("NEW FAILURE", f"{where} [{sid}] deviates: {got}", key))
+            elif new is not None:
+                problems.append(Problem("NEW FAILURE", new, key))
+
+        for sid, checks in violated.items():
+            applicable = [(i, e) for i, e in deviations if e.statement == sid and e.case_matches(result)]
+            covering = [i for i, e in applicable if e.covers_violations(checks["violations"])]
+            got = violations_text(checks["violations"]) or f"{checks['violated']} violated check(s)"
+            judge(applicable, covering, f" [{sid}]", got, f"{where} [{sid}] deviates: {got}")
 
         if result.verdict not in UNKNOWN_VERDICTS:
             for i, e in deviations:
@@ -172,17 +177,9 @@ def evaluate(results: list[CaseResult], entries: list[Expectation], statements: 
         claims = [(i, e) for i, e in outcomes if e.applies_to(result)]
         if result.verdict in UNKNOWN_VERDICTS or result.verdict == "NOT_SUPPORTED":
             covering = [i for i, e in claims if e.covers_outcome(result)]
-            if covering:
-                expected += 1
-                for i in covering:
-                    covered[i] += 1
-            elif claims:
-                wanted = " or ".join(f"{e.describe()} ({e.where})" for _, e in claims)
-                problems.append(Problem("CHANGED", f"{where}: expected {wanted}, got {_got(result)}", key,
-                                        tuple(e.where for _, e in claims)))
-            elif result.verdict != "NOT_SUPPORTED":
-                statements_text = " ".join(result.statements)
-                problems.append(Problem("NEW FAILURE", f"{where} [{statements_text}]: {_got(result)}", key))
+            new = None if result.verdict == "NOT_SUPPORTED" else (
+                f"{where} [{' '.join(result.statements)}]: {_got(result)}")
+            judge(claims, covering, "", _got(result), new)
         else:
             if claims:
                 wanted = " or ".join(f"{e.describe()} ({e.where})" for _, e in claims)

@@ -25,13 +25,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import UsageError, warn
-from .verdicts import natural_key  # noqa: F401  (re-exported for the other stages)
+from .verdicts import UNKNOWN_CASE_VERDICTS, natural_key  # noqa: F401  (natural_key: re-exported)
 
 VERDICTS = ("PASS", "FAIL", "NOT_SUPPORTED", "BROKEN", "TIMEOUT", "CRASH")
 # Verdicts that say nothing bad about the provider.
 OK_VERDICTS = frozenset({"PASS", "NOT_SUPPORTED"})
 # Verdicts where the statement could not be checked at all.
-UNKNOWN_VERDICTS = frozenset({"BROKEN", "TIMEOUT", "CRASH"})
+UNKNOWN_VERDICTS = UNKNOWN_CASE_VERDICTS
 
 LEVELS = ("MUST", "MAY", "INFO")
 
