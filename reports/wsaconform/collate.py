@@ -29,6 +29,7 @@ import tempfile
 from . import summary
 from .errors import UsageError, warn
 from .results import (
+    UNKNOWN_VERDICTS,
     VERDICTS,
     Catalog,
     CaseResult,
@@ -147,7 +148,7 @@ def build_dataset(result_set: ResultSet, catalog: Catalog | None = None, kill_ma
 
     info = {sid: {"level": st.level, "exercised_when": st.exercised_when} for sid, st in statements.items()}
     tallies = {p: tally([r.to_json() for r in by_provider[p]], info) for p in providers}
-    legacy = sum(1 for r in results if r.checks is None and r.verdict not in ("BROKEN", "TIMEOUT", "CRASH"))
+    legacy = sum(1 for r in results if r.checks is None and r.verdict not in UNKNOWN_VERDICTS)
     if legacy:
         message = (f"{legacy} result line(s) carry no per-check record (written by a runner older than "
                    f"per-statement checks): they answer for no statement")

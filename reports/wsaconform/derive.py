@@ -135,7 +135,7 @@ def compact_globs(wanted: list[CaseId], others: list[CaseId]) -> list[str]:
             words = [g.strip("*") for g in _param_globs(c.param) if g.startswith("*") and g.endswith("*")]
             for a in words:
                 for b in words:
-                    if a != b and c.param.find(a) < c.param.rfind(b) and c.param.find(a) + len(a) <= c.param.rfind(b):
+                    if a != b and c.param.find(a) + len(a) <= c.param.rfind(b):
                         pairs.add(f"*{a}*{b}*")
         if not pick(candidates(sorted(pairs))):
             break

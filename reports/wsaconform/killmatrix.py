@@ -37,12 +37,13 @@ from .verdicts import natural_key, tally
 # case shows nothing about a mutant). BROKEN does not count: it never
 # reached its checks.
 KILLING_VERDICTS = {"FAIL", "TIMEOUT", "CRASH"}
+RUNNER_TIMEOUT_EXIT = 3
 
 
 def own_violations(record: dict, statement: str) -> list[dict]:
-    """The violated checks of `statement` in one result line."""
+    """The violated checks of `statement` in one result line of a case that claims it."""
     checks = (record.get("checks") or {}).get(statement) or {}
-    if not checks.get("violated", 0):
+    if not checks.get("violated", 0) or statement not in record.get("statements", [statement]):
         return []
     return checks.get("violations") or [{"check": "(violation not kept)", "where": "", "message": "",
                                          "observed": "", "expected": ""}]
@@ -51,7 +52,6 @@ def own_violations(record: dict, statement: str) -> list[dict]:
 def kills(statement: str):
     """stop_when for a mutant of `statement`: a check of it was violated."""
     return lambda record: bool(own_violations(record, statement))
-RUNNER_TIMEOUT_EXIT = 3
 
 
 @dataclass
@@ -188,7 +188,8 @@ def _fold_rest(results: dict[str, dict], late: list[dict]) -> dict[str, dict]:
     return results
 
 
-def judge_mutant(mutant: dict, cases: list[dict], results: dict[str, dict]) -> MutantOutcome:
+def judge_mutant(mutant: dict, results: dict[str, dict]) -> MutantOutcome:
+    """Killed when a check of the mutant's own statement was violated in a case that claims it."""
     statement = mutant["statement"]
     killed_by = []
     for cid in sorted(results, key=natural_key):
@@ -224,7 +225,7 @@ def kill_one(runner: list[str], mutant: dict, cases: list[dict], provider: str, 
         stop = None if all_cases else kills(mutant["statement"])
         results = run_cases(runner, chosen, [f"--provider={provider}", f"--mutant={mutant['name']}"], Path(tmp),
                             stop_when=stop)
-    return judge_mutant(mutant, cases, results)
+    return judge_mutant(mutant, results)
 
 
 def kill_matrix(runner: list[str], provider: str = "mock", jobs: int = 2, all_cases: bool = False,
@@ -277,7 +278,7 @@ def _full_matrix(runner: list[str], mutants: list[dict], cases: list[dict], prov
         merged: dict[str, dict[str, dict]] = {m["name"]: {} for m in mutants}
         for m, future in futures:
             merged[m["name"]].update(future.result())
-    return [judge_mutant(m, cases, merged[m["name"]]) for m in mutants]
+    return [judge_mutant(m, merged[m["name"]]) for m in mutants]
 
 
 def baseline_failures(runner: list[str], provider: str, cases: list[dict], mutants: list[dict], all_cases: bool,

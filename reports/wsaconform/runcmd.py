@@ -14,6 +14,7 @@ the gate's answer instead), 2 usage error, 130 interrupted.
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import os
 import shlex
@@ -25,6 +26,7 @@ from .errors import UsageError
 from .orchestrate import Listing, Runner, RunnerError, Settings, interrupts_deferred, list_cases, query
 from .orchestrate import requirement_texts, run_provider, select
 from .progress import Progress
+from .results import fold_records
 
 EXIT_INTERRUPTED = 130
 GATE_JSON = "gate.json"  # the gate's outcome, written beside the results with --gate
@@ -219,9 +221,11 @@ def _run_one(provider: str, runner: Runner, args, out: Path, outcome: Outcome) -
     progress.close()
     for note in result.notes:
         progress.note(note)
-    outcome.records[provider] = result.records
+    late = _late_indications(result.attempts)
+    _write_provider(provider_dir, result, late, listing, settings, len(cases))
+    # The exit status and the fallback table see each late indication as the failure of its case.
+    outcome.records[provider] = fold_records(copy.deepcopy(result.records) + late)
     outcome.interrupted |= result.interrupted
-    _write_provider(provider_dir, result, listing, settings, len(cases))
 
 
 def _settings(provider: str, args) -> Settings:
@@ -246,8 +250,10 @@ def _clear_previous(provider_dir: Path) -> None:
     (provider_dir / "results.jsonl").unlink(missing_ok=True)
 
 
-def _write_provider(provider_dir: Path, result, listing: Listing, settings: Settings, selected: int) -> None:
-    lines = "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in result.records)
+def _write_provider(provider_dir: Path, result, late: list[dict], listing: Listing, settings: Settings,
+                    selected: int) -> None:
+    records = list(result.records) + late
+    lines = "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records)
     (provider_dir / "results.jsonl").write_text(lines, encoding="utf-8")
     run_info = {
         "provider": settings.provider,
@@ -262,6 +268,31 @@ def _write_provider(provider_dir: Path, result, listing: Listing, settings: Sett
         "notes": result.notes,
     }
     (provider_dir / "run.json").write_text(json.dumps(run_info, indent=1) + "\n", encoding="utf-8")
+
+
+def _late_indications(attempts: list[dict]) -> list[dict]:
+    """The late_indication records the runners wrote into their shard files.
+
+    The shards keep only case lines; these records name the case that
+    started the operation, and every later stage folds them into that case,
+    so they follow the case lines in results.jsonl.
+    """
+    found = []
+    for attempt in attempts:
+        try:
+            text = Path(attempt["results"]).read_text(encoding="utf-8", errors="replace")
+        except (OSError, KeyError):
+            continue
+        for line in text.splitlines():
+            if '"late_indication"' not in line:
+                continue
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(record, dict) and record.get("record") == "late_indication":
+                found.append(record)
+    return found
 
 
 # ---- after the run -------------------------------------------------------------

@@ -9,6 +9,8 @@ Cases are Fake/Suite.CaseNN/Mock for NN in 0..FAKE_CASES-1. Environment knobs
   FAKE_CRASH       cases during which the process SIGKILLs itself
   FAKE_TIMEOUT     cases written as TIMEOUT, then exit 3 (the runner's watchdog)
   FAKE_HANG        cases that hang without any watchdog (for the orchestrator's guard)
+  FAKE_LATE        cases whose operation is indicated late: a late_indication record
+                   naming the case follows the next case's line
   FAKE_DELAY       seconds each case takes (default 0)
   FAKE_RAN_LOG     file to which every case start is appended, across processes
 """
@@ -87,7 +89,9 @@ def run_cases(opts):
         out = open(opts["--results"], "a")
     except OSError:
         return usage("cannot open --results")
-    fail, crash, timeout, hang = (names(v) for v in ("FAKE_FAIL", "FAKE_CRASH", "FAKE_TIMEOUT", "FAKE_HANG"))
+    fail, crash, timeout, hang, late = (names(v) for v in ("FAKE_FAIL", "FAKE_CRASH", "FAKE_TIMEOUT", "FAKE_HANG",
+                                                            "FAKE_LATE"))
+    started_late = None
     delay = float(os.environ.get("FAKE_DELAY", "0"))
     bad = 0
     for case_id in wanted:
@@ -109,6 +113,13 @@ def run_cases(opts):
         verdict = "FAIL" if short in fail else "PASS"
         bad += verdict != "PASS"
         out.write(json.dumps(record(case, verdict, opts, "expected 1, got 2" if verdict == "FAIL" else "")) + "\n")
+        if started_late is not None:
+            out.write(json.dumps({"record": "late_indication", "case": started_late, "statement": "IND-1",
+                                  "detected_in": case_id, "mechanism": "event", "what": "signaled after its case",
+                                  "observed": {"error": 0}}) + "\n")
+            started_late = None
+        if short in late:
+            started_late = case_id
         out.flush()
     return 1 if bad else 0
 

@@ -100,28 +100,29 @@ def test_the_exclusion_list_gives_a_reason_for_each_statement():
 
 
 def violated(statement, check="WSAC_EXPECT_TRUE(\"S14\", ind.has_value())", verdict="FAIL"):
-    return {"verdict": verdict, "checks": {statement: {"held": 0, "violated": 1, "exercised": True, "violations": [
+    return {"verdict": verdict, "statements": ["S14", "S16"], "checks": {statement: {"held": 0, "violated": 1, "exercised": True, "violations": [
         {"check": check, "where": "cases/x.cc:9", "message": "m", "observed": "false", "expected": "true"}],
         "not_exercised": []}}}
 
 
 def test_judge_counts_only_violated_checks_of_the_target_statement():
-    cases = [{"id": "A.x/0", "statements": ["S14", "S16"]}, {"id": "B.y/0", "statements": ["S16"]}]
     mutant = {"name": "m", "statement": "S14", "description": ""}
-    by_other = killmatrix.judge_mutant(mutant, cases, {"A.x/0": violated("S16"), "B.y/0": violated("S16")})
+    by_other = killmatrix.judge_mutant(mutant, {"A.x/0": violated("S16"), "B.y/0": violated("S16")})
     assert by_other.verdict == "survived" and by_other.killing_cases == []
     assert by_other.other_failures == ["A.x/0", "B.y/0"], "a FAIL on another statement's check does not kill"
     assert by_other.note.startswith("no check of S14 was violated; 2 case(s) failed")
-    own = killmatrix.judge_mutant(mutant, cases, {"A.x/0": violated("S14"), "B.y/0": {"verdict": "PASS"}})
+    own = killmatrix.judge_mutant(mutant, {"A.x/0": violated("S14"), "B.y/0": {"verdict": "PASS"}})
     assert own.verdict == "killed" and own.killed_by_own_statement and own.killing_cases == ["A.x/0"]
     assert own.killed_by == [{"case": "A.x/0", "check": 'WSAC_EXPECT_TRUE("S14", ind.has_value())',
                               "where": "cases/x.cc:9", "message": "m", "observed": "false", "expected": "true"}]
-    hung = killmatrix.judge_mutant(mutant, cases, {"A.x/0": {"verdict": "TIMEOUT", "checks": {}},
+    hung = killmatrix.judge_mutant(mutant, {"A.x/0": {"verdict": "TIMEOUT", "checks": {}},
                                                    "B.y/0": {"verdict": "CRASH"}})
     assert hung.verdict == "survived", "a hang or crash is no violated check of the statement"
-    before_hang = killmatrix.judge_mutant(mutant, cases, {"A.x/0": violated("S14", verdict="TIMEOUT")})
+    before_hang = killmatrix.judge_mutant(mutant, {"A.x/0": violated("S14", verdict="TIMEOUT")})
     assert before_hang.verdict == "killed", "a check violated before the hang counts"
-    broken = killmatrix.judge_mutant(mutant, cases, {"A.x/0": {"verdict": "BROKEN"}})
+    untagged = killmatrix.judge_mutant(mutant, {"A.x/0": {**violated("S14"), "statements": ["S16"]}})
+    assert untagged.verdict == "survived", "a check of a statement the case does not claim is a defect, not a kill"
+    broken = killmatrix.judge_mutant(mutant, {"A.x/0": {"verdict": "BROKEN"}})
     assert broken.verdict == "survived", "a case that never reached its check does not kill"
 
 
@@ -142,5 +143,5 @@ def test_late_indications_are_folded_into_kill_runs(tmp_path):
     assert results["A.x/0"]["verdict"] == "FAIL"
     assert results["A.x/0"]["checks"]["IND-1"]["violations"][0]["check"] == "late indication (event)"
     mutant = {"name": "late-event", "statement": "IND-1"}
-    outcome = killmatrix.judge_mutant(mutant, [], results)
+    outcome = killmatrix.judge_mutant(mutant, results)
     assert outcome.verdict == "killed" and outcome.killing_cases == ["A.x/0"]
