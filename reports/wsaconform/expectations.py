@@ -15,7 +15,10 @@ them only to carry their reasons over.
 
 from __future__ import annotations
 
+import fnmatch
+import functools
 import json
+import re
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any
@@ -51,9 +54,13 @@ class ProviderMatch:
     mutant: str = ""  # glob on the mutant name; "" matches unmutated runs only
 
     def matches(self, result: CaseResult) -> bool:
-        key = result.provider
-        return (fnmatchcase(key.provider, self.provider) and fnmatchcase(key.build, self.build)
-                and fnmatchcase(key.mutant, self.mutant))
+        return _provider_matches(self, result.provider)
+
+
+@functools.lru_cache(maxsize=None)
+def _provider_matches(match: ProviderMatch, key) -> bool:
+    return (fnmatchcase(key.provider, match.provider) and fnmatchcase(key.build, match.build)
+            and fnmatchcase(key.mutant, match.mutant))
 
 
 @dataclass(frozen=True)
@@ -125,8 +132,29 @@ class Expectation:
     def is_deviation(self) -> bool:
         return self.signature is not None
 
+    @functools.cached_property
+    def _globs(self) -> list[tuple[str, re.Pattern]]:
+        """Each glob with its longest literal part, a cheap test before the pattern."""
+        return [(max(re.split(r"[*?\[\]]", glob), key=len), re.compile(fnmatch.translate(glob)))
+                for glob in self.cases]
+
+    @functools.cached_property
+    def segments(self) -> frozenset[str] | None:
+        """A literal '/'-separated part of the case ID each glob requires ("Suite.Name" of
+        "*/Suite.Name/*Port"), for looking entries up by case; None when some glob has none."""
+        found = set()
+        for glob in self.cases:
+            literal = [part for part in glob.split("/") if part and not re.search(r"[*?\[\]]", part)]
+            if not literal:
+                return None
+            found.add(max(literal, key=len))
+        return frozenset(found)
+
+    def names_case(self, case_id: str) -> bool:
+        return any(core in case_id and pattern.match(case_id) for core, pattern in self._globs)
+
     def case_matches(self, result: CaseResult) -> bool:
-        return self.match.matches(result) and any(fnmatchcase(result.id, glob) for glob in self.cases)
+        return self.match.matches(result) and self.names_case(result.id)
 
     def applies_to(self, result: CaseResult) -> bool:
         """The entry speaks about this result: its provider, one of its cases, and its statement claimed."""

@@ -138,15 +138,26 @@ def evaluate(results: list[CaseResult], entries: list[Expectation], statements: 
     covered: dict[int, int] = {i: 0 for i in range(len(entries))}
     # entry index -> [(result, (status, words))] where its deviation did not happen
     missing: dict[int, list[tuple[CaseResult, tuple[str, str]]]] = {i: [] for i in range(len(entries))}
-    deviations = [(i, e) for i, e in enumerate(entries) if e.is_deviation]
-    outcomes = [(i, e) for i, e in enumerate(entries) if not e.is_deviation]
+    # Entries by a part of the case ID they require, so each result meets only its own entries.
+    by_segment: dict[str, list[int]] = {}
+    anywhere: list[int] = []
+    for i, e in enumerate(entries):
+        for segment in e.segments or ():
+            by_segment.setdefault(segment, []).append(i)
+        if e.segments is None:
+            anywhere.append(i)
 
     for result in results:
         key = (result.provider.label, result.id)
         where = f"{result.id} on {result.provider.label}"
         violated = {sid: c for sid, c in (result.checks or {}).items() if c.get("violated", 0) > 0}
-        for i, e in deviations + outcomes:
-            if e.applies_to(result):
+        # The entries naming this case on this provider, whatever their statement.
+        candidates = set(anywhere).union(*(by_segment.get(part, ()) for part in result.id.split("/")))
+        naming = [(i, entries[i]) for i in sorted(candidates) if entries[i].case_matches(result)]
+        deviations = [(i, e) for i, e in naming if e.is_deviation]
+        outcomes = [(i, e) for i, e in naming if not e.is_deviation]
+        for i, e in naming:
+            if e.statement is None or e.statement in result.statements:
                 applied[i] += 1
 
         def judge(applicable, covering, what: str, got: str, new: str | None) -> None:
@@ -164,17 +175,17 @@ def evaluate(results: list[CaseResult], entries: list[Expectation], statements: 
                 problems.append(Problem("NEW FAILURE", new, key))
 
         for sid, checks in violated.items():
-            applicable = [(i, e) for i, e in deviations if e.statement == sid and e.case_matches(result)]
+            applicable = [(i, e) for i, e in deviations if e.statement == sid]
             covering = [i for i, e in applicable if e.covers_violations(checks["violations"])]
             got = violations_text(checks["violations"]) or f"{checks['violated']} violated check(s)"
             judge(applicable, covering, f" [{sid}]", got, f"{where} [{sid}] deviates: {got}")
 
         if result.verdict not in UNKNOWN_VERDICTS:
             for i, e in deviations:
-                if e.statement not in violated and e.applies_to(result):
+                if e.statement not in violated and e.statement in result.statements:
                     missing[i].append((result, _status(result, e.statement)))
 
-        claims = [(i, e) for i, e in outcomes if e.applies_to(result)]
+        claims = [(i, e) for i, e in outcomes if e.statement is None or e.statement in result.statements]
         if result.verdict in UNKNOWN_VERDICTS or result.verdict == "NOT_SUPPORTED":
             covering = [i for i, e in claims if e.covers_outcome(result)]
             new = None if result.verdict == "NOT_SUPPORTED" else (
@@ -192,7 +203,7 @@ def evaluate(results: list[CaseResult], entries: list[Expectation], statements: 
                     f"(a line from a runner without per-check records cannot be gated per statement): "
                     f"{_got(result)}", key))
 
-    for i, e in deviations:
+    for i, e in enumerate(entries):
         if not missing[i]:
             continue
         if not covered[i]:
