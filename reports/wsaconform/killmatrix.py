@@ -323,11 +323,6 @@ def chaos_failures(runs: dict[int, dict[str, dict]]) -> dict[int, list[str]]:
     return failures
 
 
-def chaos_check(runner: list[str], seeds: list[int], jobs: int = 2) -> dict[int, list[str]]:
-    """Seed -> ids of cases that did not pass on the clean mock with that seed."""
-    return chaos_failures(chaos_runs(runner, seeds, jobs))
-
-
 # ---- chaos coverage ------------------------------------------------------------
 
 EXCLUSIONS_FILE = Path(__file__).with_name("mock_unexercisable.json")

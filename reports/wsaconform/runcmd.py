@@ -355,14 +355,14 @@ def _print_summary(outcome: Outcome, dataset: dict | None, out: Path) -> None:
     if dataset is not None:
         labels, rows = summary.rows_from_dataset(dataset)
     else:
-        labels, rows = summary.rows_from_records(outcome.records, _catalog_levels(out))
+        labels, rows = summary.rows_from_records(outcome.records, _catalog_statements(out))
     if rows:
         print()
         print(summary.render(labels, rows))
         print()
 
 
-def _catalog_levels(out: Path) -> dict[str, dict]:
+def _catalog_statements(out: Path) -> dict[str, dict]:
     """Statement id -> its catalog entry, from the requirements.json this run saved."""
     try:
         catalog = json.loads((out / "requirements.json").read_text(encoding="utf-8"))
