@@ -1,6 +1,6 @@
 """wsaconform expectations derive: a version 2 expectations file drafted from runs.
 
-    wsaconform expectations derive RESULTS... [--from OLD.json] --out NEW.json
+    wsaconform expectations derive RESULTS... [--from OLD.json]... --out NEW.json
 
 One entry per (case body, statement, signature): the instances of one
 written case (Suite.Name) whose checks of one statement were violated the
@@ -13,8 +13,9 @@ observed values differ between runs gets each value as an alternative, and
 one that deviated in some runs only is reported on stderr as flaky (the
 gate never absorbs a flaky case; fix it).
 
-Reasons and evidence are carried over from OLD (version 1 or 2) where an
-old entry names the same case and statement; an entry with nothing to carry
+Reasons and evidence are carried over from OLD (version 1 or 2, or the
+pending notes of expectations/pending/*.json) where an old entry names the
+same case and statement; an entry with nothing to carry
 gets the reason "TODO", which the gate refuses until someone writes why the
 case is right. Lines without per-check records (a runner older than
 per-statement checks) cannot say which statement deviated: their entries
@@ -231,8 +232,15 @@ class OldEntry:
 
 
 def read_old(path: str) -> tuple[list[OldEntry], dict]:
-    """Entries of an old file of either version, for carrying reasons over; the top level as read."""
+    """Entries of an old file, for carrying reasons over; the top level as read.
+
+    Version 1 and 2 files, and the notes engineers keep while a file cannot
+    be derived yet (expectations/pending/*.json: an array of entries with
+    "case", "statement", "reason" and "evidence", any provider).
+    """
     obj = load_json(path)
+    if isinstance(obj, list):
+        return _read_pending(obj, path), {}
     if not isinstance(obj, dict) or obj.get("format") != FORMAT:
         raise UsageError(f"{path}: not an expectations file ('format' must be {FORMAT!r})")
     entries: list[OldEntry] = []
@@ -260,6 +268,17 @@ def read_old(path: str) -> tuple[list[OldEntry], dict]:
                                     (e["case"],) if e.get("case") else ("*",), named, e.get("verdict"),
                                     reason, e.get("evidence") or "", e.get("issue")))
     return entries, obj
+
+
+def _read_pending(entries: list, path: str) -> list[OldEntry]:
+    found = []
+    for n, e in enumerate(entries):
+        if not (isinstance(e, dict) and isinstance(e.get("case"), str) and isinstance(e.get("statement"), str)
+                and isinstance(e.get("reason"), str)):
+            raise UsageError(f"{path}: [{n}] needs 'case', 'statement' and 'reason' strings")
+        found.append(OldEntry(f"{path}[{n}]", "*", "*", "*", (e["case"],), (e["statement"],), None, e["reason"],
+                              str(e.get("evidence") or ""), e.get("issue")))
+    return found
 
 
 def _strip_own_tag(reason: str, statement: str) -> str:
@@ -424,9 +443,14 @@ def finish(draft: Draft, block: Block, old: list[OldEntry]) -> list[dict]:
     return entries
 
 
-def derive(paths: list[str], old_path: str | None) -> tuple[dict, list[str]]:
+def derive(paths: list[str], old_paths: list[str]) -> tuple[dict, list[str]]:
     blocks, notes = read_observations(paths)
-    old, old_top = read_old(old_path) if old_path else ([], {})
+    old: list[OldEntry] = []
+    old_top: dict = {}
+    for path in old_paths:
+        entries, top = read_old(path)
+        old += entries
+        old_top = old_top or top
     providers = []
     todo = 0
     count = 0
@@ -438,7 +462,7 @@ def derive(paths: list[str], old_path: str | None) -> tuple[dict, list[str]]:
             continue
         count += len(entries)
         todo += sum(1 for e in entries if str(e.get("reason", "")).startswith(TODO))
-        carried = next((o for o in old if o.matches_block(block)), None)
+        carried = next((o for o in old if o.matches_block(block) and o.build != "*"), None)
         header = {"provider": block.provider, "build": carried.build if carried else block.build}
         if block.mutant:
             header["mutant"] = block.mutant
@@ -464,7 +488,9 @@ def add_arguments(parser) -> None:
     sub.description = ("Draft an expectations file from results: one entry per case body, statement and "
                        "signature; reasons carried over from --from.")
     sub.add_argument("results", nargs="+", metavar="RESULTS", help="results.jsonl files or datasets (several runs allowed)")
-    sub.add_argument("--from", dest="old", metavar="OLD.json", help="an expectations file (version 1 or 2) to carry reasons from")
+    sub.add_argument("--from", dest="old", action="append", default=[], metavar="OLD.json",
+                     help="an expectations file (version 1 or 2), or a list of pending entries, to carry reasons "
+                          "from (repeatable; the first that matches wins)")
     sub.add_argument("--out", required=True, metavar="NEW.json", help="the expectations file to write")
 
 

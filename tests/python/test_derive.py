@@ -38,7 +38,8 @@ def old_v1(tmp_path, entries, build="Wine 8.0*"):
 
 def run_derive(tmp_path, capsys, *files, old=None):
     out = tmp_path / "new.json"
-    argv = ["expectations", "derive", *files, "--out", str(out)] + (["--from", old] if old else [])
+    olds = [old] if isinstance(old, str) else old or []
+    argv = ["expectations", "derive", *files, "--out", str(out)] + [a for o in olds for a in ("--from", o)]
     from wsaconform.cli import main
 
     assert main(argv) == 0
@@ -141,6 +142,25 @@ def test_reasons_carry_over_from_version_2(tmp_path, capsys):
     (tmp_path / "v2.json").write_text(json.dumps(document))
     again, _ = run_derive(tmp_path, capsys, results, old=str(tmp_path / "v2.json"))
     assert again["providers"][0]["expect"][0]["reason"] == "written by hand"
+
+
+def test_reasons_carry_over_from_pending_notes_too(tmp_path, capsys):
+    """expectations/pending/*.json: what engineers recorded per statement before version 2 existed."""
+    pending = tmp_path / "pending.json"
+    pending.write_text(json.dumps([
+        {"case": "Close/Close.Ends/*Port", "statement": "CLOSE-2", "check": CHECK, "observed": "receives 676 (...)",
+         "expected": "one of 995, 1236, 64", "reason": "CLOSE-2: the closesocket page says 995", "evidence": "ports"},
+    ]))
+    old = old_v1(tmp_path, [{"case": "Close/Close.Ends/*", "verdict": "FAIL", "reason": "[CLOSE-2] from v1",
+                             "evidence": "v1"}])
+    results = write(tmp_path / "r.jsonl", deviating(instance("Tcp4Port"), observed="64"),
+                    deviating(instance("Tcp4Event")))
+    document, _ = run_derive(tmp_path, capsys, results, old=[str(pending), old])
+    [block] = document["providers"]
+    assert block["build"] == "Wine 8.0*", "the build glob comes from the file that has one"
+    event, port = block["expect"]
+    assert (port["reason"], port["evidence"]) == ("CLOSE-2: the closesocket page says 995", "ports")
+    assert (event["reason"], event["evidence"]) == ("from v1", "v1")
 
 
 def test_lines_without_per_check_records(tmp_path, capsys):
