@@ -324,7 +324,6 @@ def _deviation_detail(observations: list[CaseResult], statement: str) -> str:
 def draft_block(block: Block) -> tuple[list[Draft], list[str]]:
     """The entries of one provider build, and notes on flaky instances."""
     deviating: dict[tuple[str, str], dict[str, list[Signature]]] = defaultdict(dict)  # (body, sid) -> id -> sigs
-    steady: dict[tuple[str, str], set[str]] = defaultdict(set)  # (body, sid) -> ids where it never deviated
     outcomes: dict[tuple[str, str], set[str]] = defaultdict(set)  # (body, verdict) -> ids
     legacy: dict[str, set[str]] = defaultdict(set)  # body -> ids that FAILed without per-check records
     notes = []
@@ -344,8 +343,6 @@ def draft_block(block: Block) -> tuple[list[Draft], list[str]]:
                 if held:
                     notes.append(f"flaky: {case_id} on {block.build or block.provider}: {sid} deviated in "
                                  f"{len(signatures)} of {len(signatures) + held} runs")
-            else:
-                steady[(body, sid)].add(case_id)
         for r in runs:
             if r.verdict in UNKNOWN_VERDICTS:
                 outcomes[(body, r.verdict)].add(case_id)
@@ -398,7 +395,7 @@ def _signature_json(signature: Signature) -> list[dict]:
     items = []
     for check, values in signature:
         item: dict = {"check": check}
-        observed = [v for v in values]
+        observed = list(values)
         if observed and observed != [""]:
             item["observed"] = observed[0] if len(observed) == 1 else observed
         items.append(item)
