@@ -102,44 +102,28 @@ def compact_globs(wanted: list[CaseId], others: list[CaseId]) -> list[str]:
     def valid(glob: str) -> bool:
         return not any(fnmatchcase(other, glob) for other in other_ids)
 
-    singles: set[str] = {"*"}
+    # Single words ("*Port", "Tcp*") and two words in order ("*Tcp*Event*"): the fewest that
+    # cover every wanted instance, greedily; what no glob can separate is named exactly.
+    words: set[str] = {"*"}
     for c in wanted:
-        singles.update(_param_globs(c.param))
+        words.update(_param_globs(c.param))
+        inner = [g.strip("*") for g in _param_globs(c.param) if g.startswith("*") and g.endswith("*")]
+        words.update(f"*{a}*{b}*" for a in inner for b in inner
+                     if a != b and c.param.find(a) + len(a) <= c.param.rfind(b))
+    options = [glob for glob in (pattern(p, g) for p in prefix_options for g in sorted(words)) if valid(glob)]
     chosen: list[str] = []
     uncovered = set(wanted_ids)
-
-    def pick(candidates) -> bool:
+    while uncovered:
         best = None
-        for glob in candidates:
+        for glob in options:
             hits = {i for i in uncovered if fnmatchcase(i, glob)}
-            if not hits or not valid(glob):
-                continue
-            score = (len(hits), -len(glob))
-            if best is None or score > best[0]:
+            score = (len(hits), -glob.count("*"), -len(glob))
+            if hits and (best is None or score > best[0]):
                 best = (score, glob, hits)
         if best is None:
-            return False
+            break
         chosen.append(best[1])
         uncovered.difference_update(best[2])
-        return True
-
-    def candidates(param_globs):
-        return [pattern(p, g) for p in prefix_options for g in param_globs]
-
-    while uncovered and pick(candidates(sorted(singles))):
-        pass
-    while uncovered:
-        # Two words together ("*Tcp4*Port*") where single words cannot separate.
-        left = [c for c in wanted if c.id in uncovered]
-        pairs = set()
-        for c in left:
-            words = [g.strip("*") for g in _param_globs(c.param) if g.startswith("*") and g.endswith("*")]
-            for a in words:
-                for b in words:
-                    if a != b and c.param.find(a) + len(a) <= c.param.rfind(b):
-                        pairs.add(f"*{a}*{b}*")
-        if not pick(candidates(sorted(pairs))):
-            break
     chosen.extend(sorted(uncovered))
     return sorted(chosen, key=natural_key)
 

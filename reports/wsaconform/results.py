@@ -589,11 +589,14 @@ def catalog_matches(catalog: Catalog, catalog_version: str) -> bool:
 
 
 def find_catalog_beside(paths) -> str | None:
-    """requirements.json next to the first input that has one, as `run` leaves it."""
+    """requirements.json next to the first input that has one, or in its parent directory:
+    `run` leaves out/requirements.json beside out/<provider>/results.jsonl."""
     for path in paths:
-        candidate = os.path.join(os.path.dirname(os.path.abspath(path)), "requirements.json")
-        if os.path.isfile(candidate) and os.path.abspath(candidate) != os.path.abspath(path):
-            return candidate
+        directory = os.path.dirname(os.path.abspath(path))
+        for candidate in (os.path.join(directory, "requirements.json"),
+                          os.path.join(os.path.dirname(directory), "requirements.json")):
+            if os.path.isfile(candidate) and os.path.abspath(candidate) != os.path.abspath(path):
+                return candidate
     return None
 
 
