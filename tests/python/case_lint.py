@@ -45,7 +45,7 @@ class Source:
     path: str
     text: str
     masked: str = ""
-    literals: list[tuple[int, int, str]] = field(default_factory=list)  # (start, end, value) incl. quotes
+    literals: list[tuple[int, int, str]] = field(default_factory=list)  # (start, end with quotes, value)
 
     def line(self, offset: int) -> int:
         return self.text.count("\n", 0, offset) + 1
