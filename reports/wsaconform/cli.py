@@ -25,7 +25,7 @@ SUBCOMMANDS = {
     "report": ("report", "render HTML, Markdown, JUnit and JSON from results"),
     "gate": ("gate", "compare results with expectations; exit status for CI"),
     "expectations": ("derive", "expectations files: 'derive' drafts one from results"),
-    "killmatrix": ("killmatrix", "run every mutant; fail when one survives its own statement's cases"),
+    "killmatrix": ("killmatrix", "run every mutant; fail when no check of its own statement catches one"),
 }
 
 
