@@ -1,18 +1,23 @@
 """wsaconform collate: results files in, one dataset out.
 
 The dataset is the JSON every later stage reads (report, gate, a certificate):
-case × provider with each case's verdict and observed values, and
-statement × provider with a statement verdict and the case results that
-decided it.
+case × provider with each case's verdict, observed values and per-statement
+checks, and statement × provider with a statement verdict decided by that
+statement's own checks (verdicts.py has the rule):
 
-Statement verdicts, per provider:
-  DEVIATES       a case tagged with the statement FAILed
-  UNKNOWN        no FAIL, but a case was BROKEN, TIMED OUT or CRASHED
-  CONFORMS       every case PASSed or was NOT_SUPPORTED, and at least one PASSed
-  NOT_SUPPORTED  every case was NOT_SUPPORTED: nothing was checked
-  NOT_TESTED     no case ran, or the statement is INFO (nothing to test)
-MAY statements get a verdict the same way (a case can still fail the limits of
-the permission) plus what the provider was seen doing ("reports").
+  DEVIATES       a check of the statement was violated in a claiming case
+  UNKNOWN        none was, but a claiming case was BROKEN, TIMEOUT or CRASH
+  CONFORMS       some check of the statement held
+  NOT_SUPPORTED  every claiming case was NOT_SUPPORTED
+  UNEXERCISED    claiming cases ran, none put the statement to the test
+  NOT_TESTED     no case claims it, or it is INFO
+MAY statements are answered by a check or by a Report() of what the provider
+was seen doing ("reports").
+
+Per statement and provider the dataset carries the claiming instances, how
+many exercised the statement, the checks held and violated, every violation
+(case, check, where, message, observed, expected) and the reasons the other
+instances gave for not exercising it, with counts.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import json
 import os
 import tempfile
 
+from . import summary
 from .errors import UsageError, warn
 from .results import (
     UNKNOWN_VERDICTS,
@@ -39,46 +45,56 @@ from .results import (
     parse_results_text,
     read_text,
 )
+from .verdicts import STATEMENT_VERDICTS, Tally, tally
 
 DATASET_FORMAT = "wsaconform-dataset"
-DATASET_FORMAT_VERSION = 1
-
-STATEMENT_VERDICTS = ("CONFORMS", "DEVIATES", "UNKNOWN", "NOT_SUPPORTED", "NOT_TESTED")
-
-
-def statement_verdict(case_verdicts, level: str) -> str:
-    if level == "INFO":
-        return "NOT_TESTED"
-    verdicts = set(case_verdicts)
-    if not verdicts:
-        return "NOT_TESTED"
-    if "FAIL" in verdicts:
-        return "DEVIATES"
-    if verdicts & UNKNOWN_VERDICTS:
-        return "UNKNOWN"
-    if "PASS" in verdicts:
-        return "CONFORMS"
-    return "NOT_SUPPORTED"
+DATASET_FORMAT_VERSION = 2
+# Version 1 datasets (before per-check records) are still read; their
+# results answer for no statement, like any line without checks.
+READABLE_DATASET_VERSIONS = (1, 2)
 
 
-# Which case verdicts explain each statement verdict.
-_DECIDING = {
-    "DEVIATES": {"FAIL"},
-    "UNKNOWN": set(UNKNOWN_VERDICTS),
-    "CONFORMS": {"PASS"},
-    "NOT_SUPPORTED": {"NOT_SUPPORTED"},
-    "NOT_TESTED": set(),
-}
+def statement_verdict(records, level: str = "MUST", statement: str = "S", exercised_when: str = "") -> str:
+    """The verdict of `statement` over result lines (dicts) of cases that claim it."""
+    counted = Tally(statement, level, exercised_when)
+    for record in records:
+        counted.add(record)
+    return counted.verdict
 
 
 def _case_entry(result: CaseResult) -> dict:
-    return {
+    entry = {
         "verdict": result.verdict,
         "duration_ms": result.duration_ms,
         "message": result.message,
         "observed": result.observed,
         "reports": result.reports,
+        "checks": result.checks,
+        "harness_errors": list(result.harness_errors),
         "origin": result.origin,
+    }
+    if result.late_indications:
+        entry["late_indications"] = list(result.late_indications)
+    return entry
+
+
+def _statement_result(counted: Tally, reports: list[dict]) -> dict:
+    return {
+        "verdict": counted.verdict,
+        "instances": counted.instances,
+        "exercised": counted.exercised,
+        "checks_held": counted.checks_held,
+        "checks_violated": counted.checks_violated,
+        "exercise": counted.exercise_text(),
+        "violations": counted.violations,
+        "not_exercised": counted.reason_counts(),
+        "cases": dict(counted.cases),
+        "decided_by": [
+            {"case": r["id"], "verdict": r["verdict"], "message": r.get("message", ""),
+             "observed": r.get("observed") or {}}
+            for r in counted.deciding()
+        ],
+        "reports": reports,
     }
 
 
@@ -130,6 +146,16 @@ def build_dataset(result_set: ResultSet, catalog: Catalog | None = None, kill_ma
     for result in results:
         by_provider[result.provider].append(result)
 
+    info = {sid: {"level": st.level, "exercised_when": st.exercised_when} for sid, st in statements.items()}
+    tallies = {p: tally([r.to_json() for r in by_provider[p]], info) for p in providers}
+    legacy = sum(1 for r in results if r.checks is None and r.verdict not in UNKNOWN_VERDICTS)
+    if legacy:
+        message = (f"{legacy} result line(s) carry no per-check record (written by a runner older than "
+                   f"per-statement checks): they answer for no statement")
+        result_set.warnings.append(message)
+        if not quiet:
+            warn(message)
+
     statement_rows = []
     for sid, statement in statements.items():
         row = statement.to_json()
@@ -137,21 +163,8 @@ def build_dataset(result_set: ResultSet, catalog: Catalog | None = None, kill_ma
         row["in_catalog"] = catalog is not None and sid in catalog.statements
         row["results"] = {}
         for provider in providers:
-            tagged = [r for r in by_provider[provider] if sid in r.statements]
-            verdict = statement_verdict([r.verdict for r in tagged], statement.level)
-            deciding = _DECIDING[verdict]
-            row["results"][provider.label] = {
-                "verdict": verdict,
-                "cases": {r.id: r.verdict for r in tagged},
-                "decided_by": [
-                    {"case": r.id, "verdict": r.verdict, "message": r.message, "observed": r.observed}
-                    for r in tagged if r.verdict in deciding
-                ],
-                "reports": [
-                    {"case": r.id, "text": r.reports[sid]}
-                    for r in by_provider[provider] if sid in r.reports
-                ],
-            }
+            reports = [{"case": r.id, "text": r.reports[sid]} for r in by_provider[provider] if sid in r.reports]
+            row["results"][provider.label] = _statement_result(tallies[provider][sid], reports)
         statement_rows.append(row)
 
     provider_rows = []
@@ -214,8 +227,9 @@ def validate_kill_matrix(entries, where: str) -> list:
 def results_from_dataset(dataset: dict, path: str) -> tuple[list[CaseResult], Catalog | None]:
     """Turns a dataset back into result lines, so datasets can be merged like shards."""
     try:
-        if dataset.get("format_version") != DATASET_FORMAT_VERSION:
-            raise _Invalid(f"format_version {dataset.get('format_version')!r} is not {DATASET_FORMAT_VERSION}")
+        if dataset.get("format_version") not in READABLE_DATASET_VERSIONS:
+            raise _Invalid(f"format_version {dataset.get('format_version')!r} is not one of "
+                           f"{', '.join(map(str, READABLE_DATASET_VERSIONS))}")
         by_label = {}
         for p in dataset["providers"]:
             by_label[p["key"]] = p
@@ -231,8 +245,12 @@ def results_from_dataset(dataset: dict, path: str) -> tuple[list[CaseResult], Ca
                     "duration_ms": entry.get("duration_ms"), "message": entry.get("message"),
                     "observed": entry.get("observed"), "reports": entry.get("reports"),
                     "requirements": {sid: texts.get(sid, "") for sid in case["statements"]},
+                    "harness_errors": entry.get("harness_errors") or [],
+                    "late_indications": entry.get("late_indications") or [],
                     "suite_version": dataset["suite_version"], "catalog_version": dataset["catalog_version"],
                 }
+                if entry.get("checks") is not None:
+                    line["checks"] = entry["checks"]
                 results.append(case_result_from_json(line, origin=entry.get("origin") or path))
         catalog = None
         if dataset.get("catalog"):
@@ -243,6 +261,7 @@ def results_from_dataset(dataset: dict, path: str) -> tuple[list[CaseResult], Ca
                         id=s["id"], level=s.get("level", ""), text=s.get("text", ""), source=s.get("source", ""),
                         reference_behaviour=s.get("reference_behaviour", ""),
                         accepted_codes=tuple(s.get("accepted_codes") or ()), applies_to=s.get("applies_to"),
+                        exercised_when=s.get("exercised_when") or "",
                     )
                     for s in dataset["statements"] if s.get("in_catalog", True)
                 },
@@ -252,6 +271,19 @@ def results_from_dataset(dataset: dict, path: str) -> tuple[list[CaseResult], Ca
         detail = f"missing {err}" if isinstance(err, KeyError) else str(err)
         raise UsageError(f"{path}: not a valid wsaconform dataset: {detail}") from None
     return results, catalog
+
+
+def read_input(path: str) -> tuple[str, dict | None]:
+    """The file's text, and the dataset it holds (None for a results.jsonl)."""
+    text = read_text(path, "results file")
+    if text.lstrip().startswith("{"):
+        try:
+            obj = json.loads(text)
+        except json.JSONDecodeError:
+            return text, None  # several lines: a results file
+        if _is_dataset(obj):
+            return text, obj
+    return text, None
 
 
 def load_inputs(paths, requirements: str | None = None, *, quiet: bool = False, auto_catalog: bool = True):
@@ -266,14 +298,8 @@ def load_inputs(paths, requirements: str | None = None, *, quiet: bool = False, 
     catalog = None
     kill_matrix = None
     for path in paths:
-        text = read_text(path, "results file")
-        obj = None
-        if text.lstrip().startswith("{"):
-            try:
-                obj = json.loads(text)
-            except json.JSONDecodeError:
-                obj = None  # several lines: a results file
-        if _is_dataset(obj):
+        text, obj = read_input(path)
+        if obj is not None:
             results, dataset_catalog = results_from_dataset(obj, path)
             catalog = catalog or dataset_catalog
             if "kill_matrix" in obj:
@@ -348,6 +374,7 @@ def run(args) -> int:
     result_set, catalog, kill_matrix = load_inputs(args.files, args.requirements)
     dataset = build_dataset(result_set, catalog, kill_matrix)
     write_files_atomically({args.out: dataset_json(dataset)})
+    print(summary.table_from_dataset(dataset))
     return 0
 
 

@@ -1,12 +1,17 @@
 """The kill matrix and the chaos check: the suite tested in both directions.
 
 Kill matrix: every mutant breaks one statement; running the cases against it
-must make a case tagged with that statement fail. A mutant killed only by
-cases of other statements survives for its own statement.
+must make a check of that statement fail. A case FAIL is not enough: a
+mutant whose cases fail only on other statements' checks, or that only makes
+a case hang or crash, survives for its own statement. The outcome names the
+case and the check that killed it.
 
 Chaos check: the clean mock under many seeds takes every choice the
 statements permit; every case must still pass, or the suite demands more
-than the spec.
+than the spec. Chaos coverage: over the same seeds, per statement, how many
+instances exercised it and why the others did not; a MUST statement the
+mock never exercised in any seed is a gap (mock_unexercisable.json lists,
+with reasons, the few the mock cannot exercise at all).
 
 Both read only the runner's JSON (--list, --list-mutants, --results).
 """
@@ -25,11 +30,28 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import UsageError
+from .results import fold_late_indication
+from .verdicts import natural_key, tally
 
-# Verdicts that show a case noticed the mutant. BROKEN does not: the case
-# never reached its check.
+# Verdicts of a case that did not pass on a clean real provider (such a
+# case shows nothing about a mutant). BROKEN does not count: it never
+# reached its checks.
 KILLING_VERDICTS = {"FAIL", "TIMEOUT", "CRASH"}
 RUNNER_TIMEOUT_EXIT = 3
+
+
+def own_violations(record: dict, statement: str) -> list[dict]:
+    """The violated checks of `statement` in one result line of a case that claims it."""
+    checks = (record.get("checks") or {}).get(statement) or {}
+    if not checks.get("violated", 0) or statement not in record.get("statements", [statement]):
+        return []
+    return checks.get("violations") or [{"check": "(violation not kept)", "where": "", "message": "",
+                                         "observed": "", "expected": ""}]
+
+
+def kills(statement: str):
+    """stop_when for a mutant of `statement`: a check of it was violated."""
+    return lambda record: bool(own_violations(record, statement))
 
 
 @dataclass
@@ -38,10 +60,16 @@ class MutantOutcome:
     statement: str
     description: str
     verdict: str  # "killed" or "survived"
+    # Cases in which a check of the mutant's statement was violated.
     killing_cases: list[str] = field(default_factory=list)
     killed_by_own_statement: bool = False
     cases_run: int = 0
     note: str = ""
+    # The first violated check of the statement in each killing case:
+    # {"case", "check", "where", "message", "observed", "expected"}.
+    killed_by: list[dict] = field(default_factory=list)
+    # Cases that failed, hung or crashed without a violated check of the statement.
+    other_failures: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return {
@@ -51,6 +79,8 @@ class MutantOutcome:
             "verdict": self.verdict,
             "killing_cases": self.killing_cases,
             "killed_by_own_statement": self.killed_by_own_statement,
+            "killed_by": self.killed_by,
+            "other_failures": self.other_failures,
             "cases_run": self.cases_run,
             "note": self.note,
         }
@@ -91,6 +121,7 @@ def run_cases(runner: list[str], case_ids: list[str], extra: list[str], workdir:
     needs one killing case, not all of them).
     """
     results: dict[str, dict] = {}
+    late: list[dict] = []  # late indications whose case has not been seen yet
     remaining = list(case_ids)
     attempt = 0
     while remaining:
@@ -112,7 +143,15 @@ def run_cases(runner: list[str], case_ids: list[str], extra: list[str], workdir:
                 for line in lines:
                     if line.strip():
                         rec = json.loads(line)
-                        results[rec["id"]] = rec
+                        if rec.get("record", "case") == "late_indication":
+                            if rec.get("case") in results:
+                                fold_late_indication(results[rec["case"]], rec)
+                                rec = results[rec["case"]]
+                            else:
+                                late.append(rec)
+                                continue
+                        else:
+                            results[rec["id"]] = rec
                         stopped = stopped or bool(stop_when and stop_when(rec))
                 if stopped and returncode is None:
                     proc.kill()
@@ -122,7 +161,7 @@ def run_cases(runner: list[str], case_ids: list[str], extra: list[str], workdir:
                     break
                 time.sleep(0.05)
         if stopped:
-            return results
+            return _fold_rest(results, late)
         if returncode == 2:
             first = stderr_file.read_text().strip().splitlines()
             raise UsageError(f"runner refused {' '.join(extra)}: {first[0] if first else ''}")
@@ -137,20 +176,38 @@ def run_cases(runner: list[str], case_ids: list[str], extra: list[str], workdir:
             for c in remaining:
                 results[c] = {"id": c, "verdict": "BROKEN", "message": "runner finished without running this case"}
             remaining = []
+    return _fold_rest(results, late)
+
+
+def _fold_rest(results: dict[str, dict], late: list[dict]) -> dict[str, dict]:
+    """Late indications that came before their case's line (or for a case not run here)."""
+    for rec in late:
+        case = results.setdefault(rec["case"], {"id": rec["case"], "verdict": "PASS", "statements": [],
+                                                "message": "no result line for this case"})
+        fold_late_indication(case, rec)
     return results
 
 
-def judge_mutant(mutant: dict, cases: list[dict], results: dict[str, dict]) -> MutantOutcome:
-    tags = {c["id"]: c["statements"] for c in cases}
-    killing = sorted(cid for cid, r in results.items() if r.get("verdict") in KILLING_VERDICTS)
-    own = [cid for cid in killing if mutant["statement"] in tags.get(cid, [])]
+def judge_mutant(mutant: dict, results: dict[str, dict]) -> MutantOutcome:
+    """Killed when a check of the mutant's own statement was violated in a case that claims it."""
+    statement = mutant["statement"]
+    killed_by = []
+    for cid in sorted(results, key=natural_key):
+        violations = own_violations(results[cid], statement)
+        if violations:
+            v = violations[0]
+            killed_by.append({"case": cid, **{k: v.get(k, "") for k in ("check", "where", "message", "observed",
+                                                                          "expected")}})
+    killing = [k["case"] for k in killed_by]
+    others = sorted((cid for cid, r in results.items()
+                     if r.get("verdict") in KILLING_VERDICTS and cid not in killing), key=natural_key)
     outcome = MutantOutcome(
-        mutant=mutant["name"], statement=mutant["statement"], description=mutant.get("description", ""),
-        verdict="killed" if own else "survived", killing_cases=killing, killed_by_own_statement=bool(own),
-        cases_run=len(results))
-    if not own:
-        outcome.note = ("killed only by cases of other statements" if killing
-                        else "no case failed")
+        mutant=mutant["name"], statement=statement, description=mutant.get("description", ""),
+        verdict="killed" if killing else "survived", killing_cases=killing, killed_by_own_statement=bool(killing),
+        cases_run=len(results), killed_by=killed_by, other_failures=others)
+    if not killing:
+        outcome.note = (f"no check of {statement} was violated; {len(others)} case(s) failed, hung or crashed "
+                        f"otherwise (first: {others[0]})" if others else f"no check of {statement} was violated")
     return outcome
 
 
@@ -165,10 +222,10 @@ def kill_one(runner: list[str], mutant: dict, cases: list[dict], provider: str, 
         return MutantOutcome(mutant["name"], mutant["statement"], mutant.get("description", ""), "survived",
                              note=f"no case tagged with {mutant['statement']} was run")
     with tempfile.TemporaryDirectory(prefix="wsac-kill-") as tmp:
-        stop = None if all_cases else (lambda rec: rec.get("verdict") in KILLING_VERDICTS)
+        stop = None if all_cases else kills(mutant["statement"])
         results = run_cases(runner, chosen, [f"--provider={provider}", f"--mutant={mutant['name']}"], Path(tmp),
                             stop_when=stop)
-    return judge_mutant(mutant, cases, results)
+    return judge_mutant(mutant, results)
 
 
 def kill_matrix(runner: list[str], provider: str = "mock", jobs: int = 2, all_cases: bool = False,
@@ -221,7 +278,7 @@ def _full_matrix(runner: list[str], mutants: list[dict], cases: list[dict], prov
         merged: dict[str, dict[str, dict]] = {m["name"]: {} for m in mutants}
         for m, future in futures:
             merged[m["name"]].update(future.result())
-    return [judge_mutant(m, cases, merged[m["name"]]) for m in mutants]
+    return [judge_mutant(m, merged[m["name"]]) for m in mutants]
 
 
 def baseline_failures(runner: list[str], provider: str, cases: list[dict], mutants: list[dict], all_cases: bool,
@@ -242,26 +299,119 @@ def baseline_failures(runner: list[str], provider: str, cases: list[dict], mutan
         return set().union(*pool.map(one, shards))
 
 
-def chaos_check(runner: list[str], seeds: list[int], jobs: int = 2) -> dict[int, list[str]]:
-    """Seed -> ids of cases that did not pass on the clean mock with that seed."""
+def chaos_runs(runner: list[str], seeds: list[int], jobs: int = 2) -> dict[int, dict[str, dict]]:
+    """Seed -> case id -> result line of every case on the clean mock with that seed."""
     cases = [c["id"] for c in list_cases(runner)]
 
-    def one(seed: int) -> tuple[int, list[str]]:
+    def one(seed: int) -> tuple[int, dict[str, dict]]:
         with tempfile.TemporaryDirectory(prefix="wsac-chaos-") as tmp:
-            results = run_cases(runner, cases, ["--provider=mock", f"--chaos-seed={seed}"], Path(tmp))
-        # NOT_SUPPORTED is a capability the mock lacks (or a probe that found a
-        # permitted choice made the check moot), not a demand beyond the spec.
-        bad = sorted(cid for cid, r in results.items() if r.get("verdict") not in ("PASS", "NOT_SUPPORTED"))
-        return seed, [f"{cid} ({results[cid].get('verdict')}: {results[cid].get('message', '')[:160]})" for cid in bad]
+            return seed, run_cases(runner, cases, ["--provider=mock", f"--chaos-seed={seed}"], Path(tmp))
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         return dict(pool.map(one, seeds))
 
 
+def chaos_failures(runs: dict[int, dict[str, dict]]) -> dict[int, list[str]]:
+    """Seed -> the cases that did not pass with that seed, with verdict and message."""
+    failures = {}
+    for seed, results in runs.items():
+        # NOT_SUPPORTED is a capability the mock lacks (or a probe that found a
+        # permitted choice made the check moot), not a demand beyond the spec.
+        bad = sorted(cid for cid, r in results.items() if r.get("verdict") not in ("PASS", "NOT_SUPPORTED"))
+        failures[seed] = [f"{cid} ({results[cid].get('verdict')}: {results[cid].get('message', '')[:160]})"
+                          for cid in bad]
+    return failures
+
+
+# ---- chaos coverage ------------------------------------------------------------
+
+EXCLUSIONS_FILE = Path(__file__).with_name("mock_unexercisable.json")
+
+
+def load_exclusions(path: Path = EXCLUSIONS_FILE) -> dict[str, str]:
+    """Statement id -> why the mock cannot exercise it at all (the list must say why, per statement)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise UsageError(f"{path}: cannot read the exclusion list: {err}") from None
+    exclusions = {}
+    for n, entry in enumerate(data.get("statements", []) if isinstance(data, dict) else []):
+        if not (isinstance(entry, dict) and isinstance(entry.get("id"), str)
+                and isinstance(entry.get("reason"), str) and entry["reason"].strip()):
+            raise UsageError(f"{path}: statements[{n}] needs an 'id' and a non-empty 'reason'")
+        exclusions[entry["id"]] = entry["reason"]
+    return exclusions
+
+
+def chaos_coverage(runs: dict[int, dict[str, dict]], catalog: list[dict]) -> list[dict]:
+    """Per statement, over every seed: instances, how many exercised it, the reasons of the others.
+
+    catalog: the --requirements statement list (levels and exercised_when).
+    Statements no case claims are left out (the coverage test reports MUSTs
+    without a case); INFO statements are never exercised by design.
+    """
+    info = {s["id"]: s for s in catalog}
+    per_seed = {seed: tally(list(results.values()), info) for seed, results in runs.items()}
+    rows = []
+    for s in catalog:
+        sid = s["id"]
+        if s.get("level") == "INFO":
+            continue
+        counted = [per_seed[seed][sid] for seed in sorted(per_seed)]
+        instances = sum(c.instances for c in counted)
+        if not instances:
+            continue
+        reasons: dict[str, int] = {}
+        for c in counted:
+            for reason, n in c.reasons.items():
+                reasons[reason] = reasons.get(reason, 0) + n
+        rows.append({
+            "statement": sid, "level": s.get("level", ""), "exercised_when": s.get("exercised_when", ""),
+            "instances": instances, "exercised": sum(c.exercised for c in counted),
+            "seeds": len(counted), "seeds_exercised": sum(1 for c in counted if c.exercised),
+            "not_exercised": [{"reason": r, "instances": n}
+                              for r, n in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))],
+        })
+    return rows
+
+
+def coverage_gaps(rows: list[dict], exclusions: dict[str, str]) -> list[str]:
+    """MUST statements the mock exercised in no seed, and exclusions that are no longer needed."""
+    gaps = []
+    for row in rows:
+        sid = row["statement"]
+        if row["level"] == "MUST" and row["exercised"] == 0 and sid not in exclusions:
+            reasons = "; ".join(f"{r['reason']} ×{r['instances']}" for r in row["not_exercised"][:3])
+            gaps.append(f"{sid}: exercised in 0 of {row['instances']} instances over {row['seeds']} seeds"
+                        + (f" (exercised when {row['exercised_when']})" if row["exercised_when"] else "")
+                        + (f"; not exercised: {reasons}" if reasons else ""))
+        elif sid in exclusions and row["exercised"] > 0:
+            gaps.append(f"{sid}: listed in {EXCLUSIONS_FILE.name} as unexercisable by the mock, but exercised in "
+                        f"{row['exercised']} of {row['instances']} instances: remove it from the list")
+    return gaps
+
+
+def render_coverage(rows: list[dict]) -> str:
+    """One line per statement: how many instances took the branch that exercises it, and why the others did not."""
+    lines = []
+    width = max([len(r["statement"]) for r in rows] + [9])
+    for r in rows:
+        share = f"{r['exercised']}/{r['instances']}"
+        line = (f"{r['statement']:<{width}} {r['level']:<4} exercised {share:>11} "
+                f"in {r['seeds_exercised']:>2}/{r['seeds']} seeds")
+        if r["not_exercised"]:
+            line += "; not: " + "; ".join(f"{x['reason']} ×{x['instances']}" for x in r["not_exercised"][:3])
+            if len(r["not_exercised"]) > 3:
+                line += f"; {len(r['not_exercised']) - 3} more reason(s)"
+        lines.append(line)
+    return "\n".join(lines)
+
+
 def render_markdown(outcomes: list[MutantOutcome]) -> str:
-    lines = ["| mutant | statement | verdict | killing cases |", "|---|---|---|---|"]
+    lines = ["| mutant | statement | verdict | killed by (case: check) |", "|---|---|---|---|"]
     for o in outcomes:
-        shown = ", ".join(o.killing_cases[:3]) + (f" (+{len(o.killing_cases) - 3})" if len(o.killing_cases) > 3 else "")
+        killers = [f"{k['case']}: {k['check']}" for k in o.killed_by]
+        shown = ", ".join(killers[:2]) + (f" (+{len(killers) - 2})" if len(killers) > 2 else "")
         lines.append(f"| {o.mutant} | {o.statement} | {o.verdict} | {shown or o.note} |")
     return "\n".join(lines) + "\n"
 
@@ -294,22 +444,31 @@ def run(args) -> int:
                            set(args.exclude_case), args.wrappers_only, args.complete)
     survived = [o for o in outcomes if o.verdict != "killed"]
     for o in outcomes:
-        first = o.killing_cases[0] if o.killing_cases else o.note
+        first = f"{o.killed_by[0]['case']}: {o.killed_by[0]['check']}" if o.killed_by else o.note
         print(f"{o.verdict:8} {o.mutant:40} {o.statement:9} {first}")
     print(f"kill matrix: {len(outcomes) - len(survived)} killed, {len(survived)} survived "
           f"of {len(outcomes)} mutants against {args.provider}")
-    chaos_failures = {}
+    failed_seeds: dict[int, list[str]] = {}
+    coverage: list[dict] = []
+    gaps: list[str] = []
     if args.chaos_seeds:
-        chaos_failures = {s: bad for s, bad in chaos_check(runner, list(range(1, args.chaos_seeds + 1)),
-                                                          args.jobs).items() if bad}
-        for seed, bad in sorted(chaos_failures.items()):
+        runs = chaos_runs(runner, list(range(1, args.chaos_seeds + 1)), args.jobs)
+        failed_seeds = {s: bad for s, bad in chaos_failures(runs).items() if bad}
+        for seed, bad in sorted(failed_seeds.items()):
             for line in bad:
                 print(f"chaos seed {seed}: {line}")
-        print(f"chaos: {args.chaos_seeds - len(chaos_failures)} of {args.chaos_seeds} seeds clean")
+        print(f"chaos: {args.chaos_seeds - len(failed_seeds)} of {args.chaos_seeds} seeds clean")
+        coverage = chaos_coverage(runs, _json_from(runner + ["--requirements"])["statements"])
+        print(render_coverage(coverage))
+        gaps = coverage_gaps(coverage, load_exclusions())
+        for gap in gaps:
+            print(f"chaos coverage: {gap}")
+        print(f"chaos coverage: {len(gaps)} MUST statement(s) the mock left unexercised in every seed")
     if args.out:
         data = {"kill_matrix": [o.as_dict() for o in outcomes],
-                "chaos": {str(k): v for k, v in chaos_failures.items()}}
+                "chaos": {str(k): v for k, v in failed_seeds.items()},
+                "chaos_coverage": coverage}
         tmp = Path(args.out).with_suffix(".tmp")
         tmp.write_text(json.dumps(data, indent=1))
         os.replace(tmp, args.out)
-    return 1 if survived or chaos_failures else 0
+    return 1 if survived or failed_seeds or gaps else 0

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import pytest
 
-from .results import _Invalid, case_result_from_json, clean
+from .results import _Invalid, case_result_from_json, clean, fold_records, late_indication_from_json
 
 ROOT = Path(__file__).resolve().parents[2]
 NATIVE_RUNNER = ROOT / "build" / "native" / "runner" / "wsaconform-runner"
@@ -206,15 +206,22 @@ class Conformance:
             outcome["stderr"] = log.read().decode("utf-8", "replace")
         wanted = {i.case_id for i in batch}
         if results_path.exists():
+            records = []
             for lineno, line in enumerate(results_path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
                 if not line.strip():
                     continue
                 try:
                     record = json.loads(line)
+                    if isinstance(record, dict) and record.get("record") == "late_indication":
+                        records.append(late_indication_from_json(record))
+                        continue
                     case_result_from_json(record)
                 except (json.JSONDecodeError, _Invalid) as err:
                     outcome["malformed"] = f"line {lineno}: {err}"
                     continue
+                records.append(record)
+            # A late indication fails the case that started the operation, not the one it surfaced in.
+            for record in fold_records(records):
                 if record["id"] in wanted:
                     self._record(record)
         outcome["deadline"] = deadline
@@ -295,6 +302,13 @@ class ConformanceItem(pytest.Item):
         texts = record.get("requirements") or {}
         for sid in self.statements:
             lines.append(f"  {sid}: {texts[sid]}" if texts.get(sid) else f"  {sid}")
+        violated = [(sid, v) for sid, c in (record.get("checks") or {}).items() for v in c.get("violations", [])]
+        if violated:
+            lines += ["", "violated checks:"] + [
+                f"  [{sid}] {clean(v.get('check', ''))}: observed {clean(v.get('observed', ''))}, "
+                f"expected {clean(v.get('expected', ''))} ({clean(v.get('where', ''))})" for sid, v in violated]
+        for error in record.get("harness_errors") or []:
+            lines.append(f"  defect of the suite: {clean(error)}")
         if record.get("message"):
             lines += ["", clean(record["message"])]
         if record.get("observed"):

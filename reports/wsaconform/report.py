@@ -70,6 +70,8 @@ td.dim{opacity:.25}
 .v-PASS,.v-CONFORMS,.v-killed{background:#d9f2d9}
 .v-FAIL,.v-DEVIATES,.v-survived{background:#f8d0d0}
 .v-BROKEN,.v-TIMEOUT,.v-CRASH,.v-UNKNOWN{background:#fbe7b5}
+.v-UNEXERCISED{background:#efe3f7}
+.n{color:#666;font-size:.85em}
 .v-NOT_SUPPORTED{background:#e4e4f4}.v-NOT_TESTED,.v-none{background:#f7f7f7;color:#888}
 #filters{position:sticky;top:0;background:#fff;padding:.4em 0;border-bottom:1px solid #ddd;z-index:2}
 #filters label{margin-right:1em}
@@ -141,6 +143,45 @@ def _observed_table(observed: dict) -> str:
     return f'<table class="observed">{rows}</table>'
 
 
+def _violations_html(checks: dict | None, statement_ids) -> str:
+    """Each violated check of a failed case, under the statement it belongs to."""
+    if not checks:
+        return ""
+    rows = []
+    for sid in list(statement_ids) + [s for s in checks if s not in statement_ids]:
+        for v in (checks.get(sid) or {}).get("violations", []):
+            rows.append(f"<tr><td>{esc(sid)}</td><td><code>{esc(v.get('check', ''))}</code><br>"
+                        f"<span class=\"n\">{esc(v.get('where', ''))}</span></td>"
+                        f"<td><code>{esc(v.get('observed', ''))}</code></td><td><code>{esc(v.get('expected', ''))}</code></td>"
+                        f"<td><pre>{esc(v.get('message', ''))}</pre></td></tr>")
+    if not rows:
+        return ""
+    return ("<p><b>Violated checks</b></p><table><thead><tr><th>Statement</th><th>Check</th><th>Observed</th>"
+            "<th>Expected</th><th>Message</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
+
+
+def _statement_result_html(res: dict) -> str:
+    """One provider's answer for one statement: verdict, exercised count, violations, reasons."""
+    parts = [f'<span class="v-{esc(res["verdict"])}">{esc(res["verdict"])}</span>']
+    if res.get("instances"):
+        parts.append(f' · exercised in {esc(res.get("exercise", ""))} · checks held {res.get("checks_held", 0)}, '
+                     f'violated {res.get("checks_violated", 0)}')
+    body = []
+    if res.get("violations"):
+        body.append("<ul>" + "".join(
+            f"<li><code>{esc(v['case'])}</code>: <code>{esc(v.get('check', ''))}</code> "
+            f"observed <code>{esc(v.get('observed', ''))}</code>, expected <code>{esc(v.get('expected', ''))}</code>"
+            f" <span class=\"n\">{esc(v.get('where', ''))}</span></li>"
+            for v in res["violations"]) + "</ul>")
+    if res.get("not_exercised"):
+        body.append("<p>Not exercised: " + "; ".join(
+            f"{esc(r['reason'])} ({r['instances']})" for r in res["not_exercised"]) + "</p>")
+    if res.get("verdict") in ("UNKNOWN", "NOT_SUPPORTED") and res.get("decided_by"):
+        body.append("<p>Decided by: " + "; ".join(
+            f"<code>{esc(d['case'])}</code> {esc(d['verdict'])}" for d in res["decided_by"]) + "</p>")
+    return "".join(parts) + "".join(body)
+
+
 def _expected_html(statement_ids, statements: dict, observed: dict) -> str:
     parts = []
     for sid in statement_ids:
@@ -200,8 +241,12 @@ def render_html(dataset: dict) -> str:
         w(f'<tr data-statements="{esc(s["id"])}"><th title="{esc(s["text"])}">'
           f'<a href="#st-{index}">{esc(s["id"])}</a></th><td>{esc(s["level"] or "?")}</td>')
         for p in providers:
-            verdict = s["results"].get(p, {}).get("verdict", "NOT_TESTED")
-            w(f'<td class="v-{esc(verdict)}" data-provider="{esc(p)}" data-verdict="{esc(verdict)}">{esc(verdict)}</td>')
+            res = s["results"].get(p, {})
+            verdict = res.get("verdict", "NOT_TESTED")
+            count = (f' <span class="n">{res.get("exercised", 0)}/{res["instances"]}</span>'
+                     if res.get("instances") and verdict != "NOT_TESTED" else "")
+            w(f'<td class="v-{esc(verdict)}" data-provider="{esc(p)}" data-verdict="{esc(verdict)}" '
+              f'title="exercised in {esc(res.get("exercise", ""))}">{esc(verdict)}{count}</td>')
         w("</tr>")
     w("</tbody></table>")
 
@@ -234,6 +279,10 @@ def render_html(dataset: dict) -> str:
         w("</ul>")
         if entry.get("message"):
             w(f"<p><b>Message</b></p><pre>{esc(entry['message'])}</pre>")
+        if entry.get("harness_errors"):
+            w("<p><b>Defects of the suite</b></p><ul>" + "".join(
+                f"<li>{esc(e)}</li>" for e in entry["harness_errors"]) + "</ul>")
+        w(_violations_html(entry.get("checks"), case["statements"]))
         w("<p><b>Observed</b></p>" + _observed_table(entry.get("observed") or {}))
         w(_expected_html(case["statements"], statements, entry.get("observed") or {}))
         if entry.get("origin"):
@@ -252,14 +301,20 @@ def render_html(dataset: dict) -> str:
 
     if kill_matrix:
         w(f"<h2>Kill matrix ({sum(1 for k in kill_matrix if k['verdict'] == 'killed')} of {len(kill_matrix)} killed)</h2>")
-        w("<table><thead><tr><th>Mutant</th><th>Statement</th><th>Verdict</th><th>Killing cases</th>"
-          "<th>Killed by own statement</th></tr></thead><tbody>")
+        w("<table><thead><tr><th>Mutant</th><th>Statement</th><th>Verdict</th><th>Killed by (case: check)</th>"
+          "<th>Other failing cases</th></tr></thead><tbody>")
         for k in kill_matrix:
-            cases = " ".join(f"<code>{esc(c)}</code>" for c in k.get("killing_cases", []))
+            killers = "<br>".join(
+                f"<code>{esc(c['case'])}</code>: <code>{esc(c.get('check', ''))}</code>"
+                + (f" observed <code>{esc(c['observed'])}</code>" if c.get("observed") else "")
+                for c in k.get("killed_by", []))
+            if not killers:
+                killers = " ".join(f"<code>{esc(c)}</code>" for c in k.get("killing_cases", []))
+            others = " ".join(f"<code>{esc(c)}</code>" for c in k.get("other_failures", []))
             w(f'<tr class="item" data-statements="{esc(k["statement"])}" data-verdict="{esc(k["verdict"])}">'
               f'<td>{esc(k["mutant"])}</td><td>{esc(k["statement"])}</td>'
-              f'<td class="v-{esc(k["verdict"])}">{esc(k["verdict"])}</td><td>{cases or "none"}</td>'
-              f'<td>{"yes" if k.get("killed_by_own_statement") else "no"}</td></tr>')
+              f'<td class="v-{esc(k["verdict"])}">{esc(k["verdict"])}</td><td>{killers or esc(k.get("note") or "none")}</td>'
+              f'<td>{others}</td></tr>')
         w("</tbody></table>")
 
     # Statement details: what decided each verdict.
@@ -271,15 +326,11 @@ def render_html(dataset: dict) -> str:
             w(f"<p>Source: {esc(s['source'])}</p>")
         if s.get("reference_behaviour"):
             w(f"<p>Reference behaviour: {esc(s['reference_behaviour'])}</p>")
+        if s.get("exercised_when"):
+            w(f"<p>Exercised when {esc(s['exercised_when'])}.</p>")
         w("<ul>")
         for p, res in s["results"].items():
-            decided = "; ".join(
-                f"<code>{esc(d['case'])}</code> {esc(d['verdict'])}"
-                + (f" ({esc(observed_text(d['observed']))})" if d.get("observed") else "")
-                for d in res["decided_by"]
-            )
-            w(f'<li>{esc(p)}: <span class="v-{esc(res["verdict"])}">{esc(res["verdict"])}</span>'
-              f'{" by " + decided if decided else ""}</li>')
+            w(f"<li>{esc(p)}: {_statement_result_html(res)}</li>")
         w("</ul></details>")
 
     # Every case.
@@ -306,7 +357,8 @@ def render_html(dataset: dict) -> str:
 
 # ---- Markdown summary ----------------------------------------------------
 
-_MARK = {"CONFORMS": "✅", "DEVIATES": "❌", "UNKNOWN": "❓", "NOT_SUPPORTED": "➖", "NOT_TESTED": "·"}
+_MARK = {"CONFORMS": "✅", "DEVIATES": "❌", "UNKNOWN": "❓", "UNEXERCISED": "⭕", "NOT_SUPPORTED": "➖",
+         "NOT_TESTED": "·"}
 MAX_SUMMARY_FAILURES = 25
 
 
@@ -320,14 +372,14 @@ def render_summary(dataset: dict) -> str:
         f"suite {md(dataset['suite_version'])} · catalog {md(dataset['catalog_version'])} · "
         f"{len(dataset['cases'])} cases × {len(providers)} provider builds",
         "",
-        "| Provider | " + " | ".join(VERDICTS) + " | statements ✅/❌/❓ |",
+        "| Provider | " + " | ".join(VERDICTS) + " | statements ✅/❌/❓/⭕ |",
         "|---" * (len(VERDICTS) + 2) + "|",
     ]
     for p in dataset["providers"]:
         st = p["statement_totals"]
         lines.append(
             f"| {md(p['key'])} | " + " | ".join(str(p["totals"].get(v, 0)) for v in VERDICTS)
-            + f" | {st.get('CONFORMS', 0)}/{st.get('DEVIATES', 0)}/{st.get('UNKNOWN', 0)} |"
+            + f" | {st.get('CONFORMS', 0)}/{st.get('DEVIATES', 0)}/{st.get('UNKNOWN', 0)}/{st.get('UNEXERCISED', 0)} |"
         )
     tested = [s for s in dataset["statements"]
               if any(r["verdict"] != "NOT_TESTED" for r in s["results"].values())]
@@ -336,10 +388,16 @@ def render_summary(dataset: dict) -> str:
         lines.append("| Statement | Level | " + " | ".join(md(p) for p in providers) + " |")
         lines.append("|---" * (len(providers) + 2) + "|")
         for s in tested:
-            cells = [_MARK[s["results"].get(p, {}).get("verdict", "NOT_TESTED")] for p in providers]
+            cells = [_md_cell(s["results"].get(p, {})) for p in providers]
             lines.append(f"| {md(s['id'])} | {md(s['level'] or '?')} | " + " | ".join(cells) + " |")
         lines.append("")
-        lines.append("✅ conforms · ❌ deviates · ❓ unknown (broken, timeout, crash) · ➖ not supported · · not tested")
+        lines.append("✅ conforms · ❌ deviates · ❓ unknown (broken, timeout, crash) · ⭕ unexercised (claimed, "
+                     "never put to the test) · ➖ not supported · · not tested; n/N: instances that exercised it")
+        unexercised = [(s, p, s["results"][p]) for s in tested for p in providers
+                       if s["results"].get(p, {}).get("verdict") == "UNEXERCISED"]
+        if unexercised:
+            lines += ["", f"### Unexercised ({len(unexercised)})", ""]
+            lines += [f"- {md(s['id'])} on {md(p)}: {md(r.get('exercise', ''), 200)}" for s, p, r in unexercised]
     untested = len(dataset["statements"]) - len(tested)
     if untested:
         lines += ["", f"{untested} statement(s) not tested by any provider (INFO, or no case ran)."]
@@ -347,7 +405,8 @@ def render_summary(dataset: dict) -> str:
     if not found:
         lines.append("None.")
     for case, label, entry in found[:MAX_SUMMARY_FAILURES]:
-        detail = md(entry.get("message") or "", 160)
+        violated = _violated_statements(entry)
+        detail = md(violated or entry.get("message") or "", 160)
         observed = md(observed_text(entry.get("observed") or {}), 120)
         lines.append(
             f"- **{entry['verdict']}** {md(case['id'])} on {md(label)} [{md(' '.join(case['statements']))}]"
@@ -360,13 +419,32 @@ def render_summary(dataset: dict) -> str:
     if kill_matrix:
         killed = sum(1 for k in kill_matrix if k["verdict"] == "killed")
         lines += ["", f"### Kill matrix ({killed} of {len(kill_matrix)} killed)", "",
-                  "| Mutant | Statement | Verdict | Killing cases | Own statement |", "|---|---|---|---|---|"]
+                  "| Mutant | Statement | Verdict | Killed by (case: check) |", "|---|---|---|---|"]
         for k in kill_matrix:
-            cases = k.get("killing_cases", [])
-            shown = ", ".join(md(c) for c in cases[:3]) + (f" +{len(cases) - 3}" if len(cases) > 3 else "")
-            lines.append(f"| {md(k['mutant'])} | {md(k['statement'])} | {md(k['verdict'])} | {shown or 'none'} | "
-                         f"{'yes' if k.get('killed_by_own_statement') else 'no'} |")
+            killers = [f"{c['case']}: {c.get('check', '')}" for c in k.get("killed_by", [])] or k.get("killing_cases", [])
+            shown = ", ".join(md(c, 120) for c in killers[:2]) + (f" +{len(killers) - 2}" if len(killers) > 2 else "")
+            lines.append(f"| {md(k['mutant'])} | {md(k['statement'])} | {md(k['verdict'])} | "
+                         f"{shown or md(k.get('note') or 'none')} |")
     return "\n".join(lines) + "\n"
+
+
+def _md_cell(res: dict) -> str:
+    verdict = res.get("verdict", "NOT_TESTED")
+    if verdict == "NOT_TESTED" or not res.get("instances"):
+        return _MARK[verdict]
+    return f"{_MARK[verdict]} {res.get('exercised', 0)}/{res['instances']}"
+
+
+def _violated_statements(entry: dict) -> str:
+    """"[S16] WSAC_EXPECT_EQ(ind->error, 0u): observed 997, expected 0; ..." for a failed case."""
+    parts = []
+    for sid, c in (entry.get("checks") or {}).items():
+        for v in c.get("violations", [])[:2]:
+            text = f"[{sid}] {v.get('check', '')}"
+            if v.get("observed") or v.get("expected"):
+                text += f": observed {v.get('observed', '')}, expected {v.get('expected', '')}"
+            parts.append(text)
+    return "; ".join(parts)
 
 
 # ---- the command ---------------------------------------------------------

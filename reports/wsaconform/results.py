@@ -5,6 +5,15 @@ wsaconform-runner after each case (CRASH lines come from the orchestrator in
 the same shape). Everything here validates as it reads, so a later stage never
 meets a half-formed record: a bad line is reported with its file and line
 number as a UsageError.
+
+Two kinds of record:
+  "case"              one case's result; "checks" carries, per statement,
+                      the checks that held and were violated and why a
+                      claimed statement was not exercised
+  "late_indication"   an indication that arrived after the case that started
+                      its operation had ended; it is folded into that case
+                      as a violated check of the named statement (the case
+                      becomes FAIL and claims the statement)
 """
 
 from __future__ import annotations
@@ -16,12 +25,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import UsageError, warn
+from .verdicts import UNKNOWN_CASE_VERDICTS, natural_key  # noqa: F401  (natural_key: re-exported)
 
 VERDICTS = ("PASS", "FAIL", "NOT_SUPPORTED", "BROKEN", "TIMEOUT", "CRASH")
 # Verdicts that say nothing bad about the provider.
 OK_VERDICTS = frozenset({"PASS", "NOT_SUPPORTED"})
 # Verdicts where the statement could not be checked at all.
-UNKNOWN_VERDICTS = frozenset({"BROKEN", "TIMEOUT", "CRASH"})
+UNKNOWN_VERDICTS = UNKNOWN_CASE_VERDICTS
 
 LEVELS = ("MUST", "MAY", "INFO")
 
@@ -78,6 +88,14 @@ class CaseResult:
     observed: dict[str, Any] = field(default_factory=dict)
     reports: dict[str, str] = field(default_factory=dict)
     requirements: dict[str, str] = field(default_factory=dict)
+    # Statement id -> {"held", "violated", "exercised", "violations", "not_exercised"};
+    # None when the line has no per-check record (a CRASH made up by the
+    # orchestrator, or a runner from before checks named their statement).
+    checks: dict[str, dict] | None = None
+    # Defects of the suite that made the case BROKEN.
+    harness_errors: tuple[str, ...] = ()
+    # The late_indication records folded into this result.
+    late_indications: tuple[dict, ...] = ()
     # Where the line came from ("shard1/results.jsonl:17"), for warnings.
     origin: str = ""
 
@@ -99,6 +117,9 @@ class CaseResult:
             "observed": self.observed,
             "reports": self.reports,
             "requirements": self.requirements,
+            **({"checks": self.checks} if self.checks is not None else {}),
+            "harness_errors": list(self.harness_errors),
+            **({"late_indications": list(self.late_indications)} if self.late_indications else {}),
             "suite_version": self.suite_version,
             "catalog_version": self.catalog_version,
         }
@@ -150,7 +171,7 @@ def case_result_from_json(obj: Any, origin: str = "") -> CaseResult:
         raise _Invalid(f"expected a JSON object, got {_json_type(obj)}")
     record = _string(obj, "record", required=True)
     if record != "case":
-        raise _Invalid(f"unknown record kind {record!r} (expected 'case')")
+        raise _Invalid(f"unknown record kind {record!r} (expected 'case' or 'late_indication')")
     case_id = _string(obj, "id", required=True, empty_ok=False)
     verdict = _string(obj, "verdict", required=True)
     if verdict not in VERDICTS:
@@ -170,6 +191,13 @@ def case_result_from_json(obj: Any, origin: str = "") -> CaseResult:
         observed = {}
     if not isinstance(observed, dict):
         raise _Invalid("field 'observed' must be an object")
+    checks = _checks(obj.get("checks")) if "checks" in obj else None
+    harness_errors = obj.get("harness_errors") or []
+    if not isinstance(harness_errors, list) or not all(isinstance(e, str) for e in harness_errors):
+        raise _Invalid("field 'harness_errors' must be an array of strings")
+    late = obj.get("late_indications") or []
+    if not isinstance(late, list) or not all(isinstance(e, dict) for e in late):
+        raise _Invalid("field 'late_indications' must be an array of objects")
     suite, _, name = case_id.partition(".")
     return CaseResult(
         id=case_id,
@@ -190,8 +218,147 @@ def case_result_from_json(obj: Any, origin: str = "") -> CaseResult:
         observed=dict(observed),
         reports=_string_map(obj, "reports"),
         requirements=_string_map(obj, "requirements"),
+        checks=checks,
+        harness_errors=tuple(harness_errors),
+        late_indications=tuple(late),
         origin=origin,
     )
+
+
+_VIOLATION_FIELDS = ("check", "where", "message", "observed", "expected")
+
+
+def _checks(value: Any) -> dict[str, dict]:
+    """The runner's per-statement check record, validated and normalised."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise _Invalid("field 'checks' must be an object of statement id to checks")
+    checks = {}
+    for sid, entry in value.items():
+        where = f"checks[{sid!r}]"
+        if not isinstance(entry, dict):
+            raise _Invalid(f"{where} must be an object")
+        counts = {}
+        for key in ("held", "violated"):
+            n = entry.get(key, 0)
+            if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+                raise _Invalid(f"{where}.{key} must be a count")
+            counts[key] = n
+        exercised = entry.get("exercised", counts["held"] + counts["violated"] > 0)
+        if not isinstance(exercised, bool):
+            raise _Invalid(f"{where}.exercised must be true or false")
+        violations = entry.get("violations") or []
+        if not isinstance(violations, list) or not all(isinstance(v, dict) for v in violations):
+            raise _Invalid(f"{where}.violations must be an array of objects")
+        for v in violations:
+            for key in _VIOLATION_FIELDS:
+                if not isinstance(v.get(key, ""), str):
+                    raise _Invalid(f"{where}.violations: {key!r} must be a string")
+        reasons = entry.get("not_exercised") or []
+        if not isinstance(reasons, list) or not all(isinstance(r, str) for r in reasons):
+            raise _Invalid(f"{where}.not_exercised must be an array of strings")
+        checks[sid] = {**counts, "exercised": exercised,
+                       "violations": [{k: v.get(k, "") for k in _VIOLATION_FIELDS} for v in violations],
+                       "not_exercised": list(reasons)}
+    return checks
+
+
+# ---- late indications ------------------------------------------------------
+
+LATE_CHECK = "late indication"
+
+
+def late_indication_from_json(obj: dict) -> dict:
+    """Validates a late_indication record; raises _Invalid with what is wrong."""
+    for key in ("case", "statement"):
+        if not isinstance(obj.get(key), str) or not obj[key]:
+            raise _Invalid(f"late_indication: missing string field {key!r}")
+    for key in ("detected_in", "mechanism", "what"):
+        if obj.get(key) is not None and not isinstance(obj[key], str):
+            raise _Invalid(f"late_indication: field {key!r} must be a string")
+    if obj.get("observed") is not None and not isinstance(obj["observed"], dict):
+        raise _Invalid("late_indication: field 'observed' must be an object")
+    return obj
+
+
+def fold_late_indication(case: dict, late: dict) -> None:
+    """Charges a late indication to the case that started the operation.
+
+    It is a violated check of the record's statement in that case: the case
+    claims the statement (if it did not), and a case that had passed (or was
+    not supported) now FAILs. BROKEN, TIMEOUT and CRASH stay: they say the
+    case could not finish, which the late indication does not undo.
+    """
+    sid = late["statement"]
+    statements = case.setdefault("statements", [])
+    if sid not in statements:
+        statements.append(sid)
+        case.setdefault("requirements", {}).setdefault(sid, "")
+    checks = case.get("checks")
+    if not isinstance(checks, dict):
+        checks = case["checks"] = {}
+    entry = checks.setdefault(sid, {"held": 0, "violated": 0, "exercised": False, "violations": [],
+                                    "not_exercised": []})
+    entry["violated"] = entry.get("violated", 0) + 1
+    entry["exercised"] = True
+    mechanism = late.get("mechanism") or ""
+    detected_in = late.get("detected_in") or ""
+    observed = late.get("observed") or {}
+    entry.setdefault("violations", []).append({
+        "check": f"{LATE_CHECK} ({mechanism})" if mechanism else LATE_CHECK,
+        "where": f"detected in {detected_in}" if detected_in else "",
+        "message": late.get("what") or "",
+        "observed": json.dumps(observed, sort_keys=True, ensure_ascii=False) if observed else "",
+        "expected": "no indication after the case ended",
+    })
+    if case.get("verdict") in ("PASS", "NOT_SUPPORTED"):
+        case["verdict"] = "FAIL"
+    note = f"late indication of {sid}" + (f" by {mechanism}" if mechanism else "") + (
+        f", detected in {detected_in}" if detected_in else "") + (f": {late['what']}" if late.get("what") else "")
+    case["message"] = f"{case['message']}\n{note}" if case.get("message") else note
+    case.setdefault("late_indications", []).append(late)
+
+
+def _case_for_late(late: dict, cases: list[dict]) -> dict:
+    """A case line for a late indication whose case has no line of its own here."""
+    model = next((c for c in reversed(cases) if c.get("id") == late.get("detected_in")), cases[-1] if cases else {})
+    suite_name = late["case"].split("/")[1] if late["case"].count("/") >= 1 else late["case"]
+    suite, _, name = suite_name.partition(".")
+    return {
+        "record": "case", "id": late["case"], "suite": suite, "name": name, "statements": [],
+        "provider": late.get("provider", model.get("provider", "")), "build": late.get("build", model.get("build", "")),
+        "mutant": late.get("mutant", model.get("mutant", "")), "chaos_seed": late.get("chaos_seed", model.get("chaos_seed")),
+        "verdict": "PASS", "duration_ms": None, "message": "no result line for this case in this file",
+        "observed": {}, "reports": {}, "requirements": {}, "checks": {},
+        "suite_version": model.get("suite_version", ""), "catalog_version": model.get("catalog_version", ""),
+    }
+
+
+def fold_records(records: list[dict]) -> list[dict]:
+    """Case records with the late_indication records among them folded in.
+
+    A late indication belongs to the latest line of its case written before
+    it (the runner writes it after that case ended), else the first after;
+    with no line of its case at all, a FAIL line is made up for it so the
+    violation is not lost.
+    """
+    cases: list[dict] = []
+    late: list[tuple[int, dict]] = []
+    for record in records:
+        if record.get("record", "case") == "late_indication":
+            late.append((len(cases), record))
+        else:
+            cases.append(record)
+    for position, record in late:
+        before = [c for c in cases[:position] if c.get("id") == record["case"]]
+        after = [c for c in cases[position:] if c.get("id") == record["case"]]
+        target = before[-1] if before else after[0] if after else None
+        if target is None:
+            target = _case_for_late(record, cases)
+            cases.append(target)
+        fold_late_indication(target, record)
+    return cases
 
 
 def read_text(path: str, what: str) -> str:
@@ -209,7 +376,8 @@ def read_text(path: str, what: str) -> str:
 
 
 def parse_results_text(text: str, path: str) -> list[CaseResult]:
-    results = []
+    records: list[dict] = []
+    origins: dict[int, str] = {}
     for lineno, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
@@ -218,9 +386,21 @@ def parse_results_text(text: str, path: str) -> list[CaseResult]:
         except json.JSONDecodeError as err:
             raise UsageError(f"{path}:{lineno}: malformed result line: {err.msg} (column {err.colno})") from None
         try:
-            results.append(case_result_from_json(obj, origin=f"{path}:{lineno}"))
+            if isinstance(obj, dict) and obj.get("record") == "late_indication":
+                late_indication_from_json(obj)
+            elif not isinstance(obj, dict):
+                raise _Invalid(f"expected a JSON object, got {_json_type(obj)}")
         except _Invalid as err:
             raise UsageError(f"{path}:{lineno}: malformed result line: {err}") from None
+        origins[id(obj)] = f"{path}:{lineno}"
+        records.append(obj)
+    results = []
+    for record in fold_records(records):
+        origin = origins.get(id(record), path)
+        try:
+            results.append(case_result_from_json(record, origin=origin))
+        except _Invalid as err:
+            raise UsageError(f"{origin}: malformed result line: {err}") from None
     if not results:
         raise UsageError(f"{path}: empty results file (no case lines)")
     return results
@@ -323,6 +503,9 @@ class Statement:
     reference_behaviour: str = ""
     accepted_codes: tuple = ()
     applies_to: Any = None
+    # For a conditional statement, the condition that puts it to the test
+    # ("the call returned 0"); empty for statements every claiming case checks.
+    exercised_when: str = ""
 
     def to_json(self) -> dict:
         return {
@@ -333,6 +516,7 @@ class Statement:
             "reference_behaviour": self.reference_behaviour,
             "accepted_codes": list(self.accepted_codes),
             "applies_to": self.applies_to,
+            "exercised_when": self.exercised_when,
         }
 
 
@@ -371,7 +555,7 @@ def catalog_from_json(obj: Any, path: str) -> Catalog:
         codes = entry.get("accepted_codes") or []
         if not isinstance(codes, list):
             raise bad(f"{where} ({sid}): 'accepted_codes' must be an array")
-        for text_field in ("text", "source", "reference_behaviour"):
+        for text_field in ("text", "source", "reference_behaviour", "exercised_when"):
             if entry.get(text_field) is not None and not isinstance(entry.get(text_field), str):
                 raise bad(f"{where} ({sid}): {text_field!r} must be a string")
         statements[sid] = Statement(
@@ -382,6 +566,7 @@ def catalog_from_json(obj: Any, path: str) -> Catalog:
             reference_behaviour=entry.get("reference_behaviour") or "",
             accepted_codes=tuple(codes),
             applies_to=entry.get("applies_to"),
+            exercised_when=entry.get("exercised_when") or "",
         )
     return Catalog(version=version, statements=statements, path=path)
 
@@ -404,11 +589,14 @@ def catalog_matches(catalog: Catalog, catalog_version: str) -> bool:
 
 
 def find_catalog_beside(paths) -> str | None:
-    """requirements.json next to the first input that has one, as `run` leaves it."""
+    """requirements.json next to the first input that has one, or in its parent directory:
+    `run` leaves out/requirements.json beside out/<provider>/results.jsonl."""
     for path in paths:
-        candidate = os.path.join(os.path.dirname(os.path.abspath(path)), "requirements.json")
-        if os.path.isfile(candidate) and os.path.abspath(candidate) != os.path.abspath(path):
-            return candidate
+        directory = os.path.dirname(os.path.abspath(path))
+        for candidate in (os.path.join(directory, "requirements.json"),
+                          os.path.join(os.path.dirname(directory), "requirements.json")):
+            if os.path.isfile(candidate) and os.path.abspath(candidate) != os.path.abspath(path):
+                return candidate
     return None
 
 
@@ -426,9 +614,3 @@ def observed_text(observed: dict) -> str:
     return ", ".join(f"{k}={clean(v)}" for k, v in observed.items())
 
 
-_NATURAL = re.compile(r"(\d+)")
-
-
-def natural_key(text: str):
-    """S2 before S10; EVT-1 after S27 (letters first, then numbers)."""
-    return [int(part) if part.isdigit() else part for part in _NATURAL.split(text)]

@@ -5,6 +5,7 @@
     out/<provider>/shards/         each runner's case list, results and console log
     out/requirements.json          the requirement catalog the runner was built with
     out/report/                    report.html, summary.md, junit.xml, results.json
+    out/gate.json                  with --gate: what the gate checked, its problems and the entries they name
 
 Exit status: 0 every case PASS or NOT_SUPPORTED, 1 otherwise (with --gate:
 the gate's answer instead), 2 usage error, 130 interrupted.
@@ -13,6 +14,7 @@ the gate's answer instead), 2 usage error, 130 interrupted.
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import os
 import shlex
@@ -24,8 +26,10 @@ from .errors import UsageError
 from .orchestrate import Listing, Runner, RunnerError, Settings, interrupts_deferred, list_cases, query
 from .orchestrate import requirement_texts, run_provider, select
 from .progress import Progress
+from .results import fold_records
 
 EXIT_INTERRUPTED = 130
+GATE_JSON = "gate.json"  # the gate's outcome, written beside the results with --gate
 OK_VERDICTS = frozenset({"PASS", "NOT_SUPPORTED"})
 
 
@@ -217,9 +221,11 @@ def _run_one(provider: str, runner: Runner, args, out: Path, outcome: Outcome) -
     progress.close()
     for note in result.notes:
         progress.note(note)
-    outcome.records[provider] = result.records
+    late = _late_indications(result.attempts)
+    _write_provider(provider_dir, result, late, listing, settings, len(cases))
+    # The exit status and the fallback table see each late indication as the failure of its case.
+    outcome.records[provider] = fold_records(copy.deepcopy(result.records) + late)
     outcome.interrupted |= result.interrupted
-    _write_provider(provider_dir, result, listing, settings, len(cases))
 
 
 def _settings(provider: str, args) -> Settings:
@@ -244,8 +250,10 @@ def _clear_previous(provider_dir: Path) -> None:
     (provider_dir / "results.jsonl").unlink(missing_ok=True)
 
 
-def _write_provider(provider_dir: Path, result, listing: Listing, settings: Settings, selected: int) -> None:
-    lines = "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in result.records)
+def _write_provider(provider_dir: Path, result, late: list[dict], listing: Listing, settings: Settings,
+                    selected: int) -> None:
+    records = list(result.records) + late
+    lines = "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records)
     (provider_dir / "results.jsonl").write_text(lines, encoding="utf-8")
     run_info = {
         "provider": settings.provider,
@@ -262,6 +270,31 @@ def _write_provider(provider_dir: Path, result, listing: Listing, settings: Sett
     (provider_dir / "run.json").write_text(json.dumps(run_info, indent=1) + "\n", encoding="utf-8")
 
 
+def _late_indications(attempts: list[dict]) -> list[dict]:
+    """The late_indication records the runners wrote into their shard files.
+
+    The shards keep only case lines; these records name the case that
+    started the operation, and every later stage folds them into that case,
+    so they follow the case lines in results.jsonl.
+    """
+    found = []
+    for attempt in attempts:
+        try:
+            text = Path(attempt["results"]).read_text(encoding="utf-8", errors="replace")
+        except (OSError, KeyError):
+            continue
+        for line in text.splitlines():
+            if '"late_indication"' not in line:
+                continue
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(record, dict) and record.get("record") == "late_indication":
+                found.append(record)
+    return found
+
+
 # ---- after the run -------------------------------------------------------------
 
 
@@ -272,7 +305,7 @@ def _finish(outcome: Outcome, args, out: Path) -> int:
     dataset = None
     if results_files and not args.no_report:
         dataset = _write_report(results_files, out)
-    _print_summary(outcome, dataset)
+    _print_summary(outcome, dataset, out)
     for path in results_files:
         print(f"results: {path}")
     if dataset is not None:
@@ -280,7 +313,7 @@ def _finish(outcome: Outcome, args, out: Path) -> int:
     if outcome.interrupted:
         return EXIT_INTERRUPTED
     if args.gate:
-        return _gate(args.gate, results_files)
+        return _gate(args.gate, results_files, out)
     all_ran = sum(len(r) for r in outcome.records.values()) == outcome.expected
     all_ok = all(r.get("verdict") in OK_VERDICTS for records in outcome.records.values() for r in records)
     return 0 if all_ran and all_ok else 1
@@ -298,14 +331,17 @@ def _write_report(results_files: list[str], out: Path) -> dict | None:
     return json.loads((report_dir / "results.json").read_text(encoding="utf-8"))
 
 
-def _gate(expectations: str, results_files: list[str]) -> int:
+def _gate(expectations: str, results_files: list[str], out: Path) -> int:
+    """The gate's answer; its counts and problems also go to out/gate.json (`wsaconform test` reads them)."""
     if not results_files:
         raise UsageError("--gate: no case finished, nothing to compare")
     try:
         from . import gate
     except ImportError as err:
         raise UsageError(f"--gate needs wsaconform.gate, which is not available ({err})") from None
-    return _call(gate, ["--expectations", expectations, *results_files])
+    (out / GATE_JSON).unlink(missing_ok=True)
+    return _call(gate, ["--expectations", expectations, "--requirements", str(out / "requirements.json"),
+                        "--json", str(out / GATE_JSON), *results_files])
 
 
 def _call(module, argv: list[str]) -> int:
@@ -315,12 +351,21 @@ def _call(module, argv: list[str]) -> int:
     return module.run(parser.parse_args(argv))
 
 
-def _print_summary(outcome: Outcome, dataset: dict | None) -> None:
+def _print_summary(outcome: Outcome, dataset: dict | None, out: Path) -> None:
     if dataset is not None:
         labels, rows = summary.rows_from_dataset(dataset)
     else:
-        labels, rows = summary.rows_from_records(outcome.records)
+        labels, rows = summary.rows_from_records(outcome.records, _catalog_statements(out))
     if rows:
         print()
-        print(summary.format_table(labels, rows))
+        print(summary.render(labels, rows))
         print()
+
+
+def _catalog_statements(out: Path) -> dict[str, dict]:
+    """Statement id -> its catalog entry, from the requirements.json this run saved."""
+    try:
+        catalog = json.loads((out / "requirements.json").read_text(encoding="utf-8"))
+        return {s["id"]: s for s in catalog.get("statements", []) if isinstance(s, dict) and "id" in s}
+    except (OSError, ValueError, AttributeError, TypeError):
+        return {}

@@ -9,6 +9,8 @@ Cases are Fake/Suite.CaseNN/Mock for NN in 0..FAKE_CASES-1. Environment knobs
   FAKE_CRASH       cases during which the process SIGKILLs itself
   FAKE_TIMEOUT     cases written as TIMEOUT, then exit 3 (the runner's watchdog)
   FAKE_HANG        cases that hang without any watchdog (for the orchestrator's guard)
+  FAKE_LATE        cases whose operation is indicated late: a late_indication record
+                   naming the case follows the next case's line
   FAKE_DELAY       seconds each case takes (default 0)
   FAKE_RAN_LOG     file to which every case start is appended, across processes
 """
@@ -53,12 +55,28 @@ def usage(message):
     return 2
 
 
+def checks(case, verdict):
+    """A PASS holds each claimed statement once; a FAIL violates it; other verdicts exercised nothing."""
+    out = {}
+    for sid in case["statements"]:
+        entry = {"held": 0, "violated": 0, "exercised": False, "violations": [], "not_exercised": []}
+        if verdict == "PASS":
+            entry.update(held=1, exercised=True)
+        elif verdict == "FAIL":
+            entry.update(violated=1, exercised=True, violations=[
+                {"check": "WSAC_EXPECT_EQ(got, 1)", "where": "fake.cc:1", "message": "expected 1, got 2",
+                 "observed": "2", "expected": "1"}])
+        out[sid] = entry
+    return out
+
+
 def record(case, verdict, opts, message="", duration_ms=1.0):
     return {
         "record": "case", "id": case["id"], "suite": case["suite"], "name": case["name"],
         "provider": opts["--provider"], "build": "fake-build", "mutant": "", "chaos_seed": None,
         "verdict": verdict, "duration_ms": duration_ms, "message": message, "observed": {},
         "reports": {}, "requirements": {s: f"text of {s}" for s in case["statements"]},
+        "checks": checks(case, verdict), "harness_errors": [],
         "statements": case["statements"], "suite_version": SUITE_VERSION,
         "catalog_version": CATALOG_VERSION,
     }
@@ -71,7 +89,9 @@ def run_cases(opts):
         out = open(opts["--results"], "a")
     except OSError:
         return usage("cannot open --results")
-    fail, crash, timeout, hang = (names(v) for v in ("FAKE_FAIL", "FAKE_CRASH", "FAKE_TIMEOUT", "FAKE_HANG"))
+    fail, crash, timeout, hang, late = (names(v) for v in ("FAKE_FAIL", "FAKE_CRASH", "FAKE_TIMEOUT", "FAKE_HANG",
+                                                            "FAKE_LATE"))
+    started_late = None
     delay = float(os.environ.get("FAKE_DELAY", "0"))
     bad = 0
     for case_id in wanted:
@@ -93,6 +113,13 @@ def run_cases(opts):
         verdict = "FAIL" if short in fail else "PASS"
         bad += verdict != "PASS"
         out.write(json.dumps(record(case, verdict, opts, "expected 1, got 2" if verdict == "FAIL" else "")) + "\n")
+        if started_late is not None:
+            out.write(json.dumps({"record": "late_indication", "case": started_late, "statement": "IND-1",
+                                  "detected_in": case_id, "mechanism": "event", "what": "signaled after its case",
+                                  "observed": {"error": 0}}) + "\n")
+            started_late = None
+        if short in late:
+            started_late = case_id
         out.flush()
     return 1 if bad else 0
 

@@ -95,6 +95,20 @@ def test_failures_are_results_not_errors(wsaconform, fake_runner, tmp_path):
     assert "DEVIATES" in done.stdout  # S1 is Case00's statement
 
 
+def test_late_indications_reach_the_results_and_fail_their_case(wsaconform, fake_runner, tmp_path):
+    done = wsaconform("run", "--runner", fake_runner, "--out", str(tmp_path / "out"), "--jobs", "1",
+                      env={"FAKE_CASES": "3", "FAKE_LATE": "Case00"})
+    assert done.returncode == 1, done.stdout + done.stderr
+    lines = [json.loads(line) for line in (tmp_path / "out" / "mock" / "results.jsonl").read_text().splitlines()]
+    assert [l.get("record") for l in lines] == ["case", "case", "case", "late_indication"]
+    assert lines[-1]["case"] == case_id(0) and lines[-1]["detected_in"] == case_id(1)
+    dataset = json.loads((tmp_path / "out" / "report" / "results.json").read_text())
+    case = {c["id"]: c for c in dataset["cases"]}[case_id(0)]
+    [result] = case["results"].values()
+    assert result["verdict"] == "FAIL" and "IND-1" in case["statements"]
+    assert "IND-1" in done.stdout and "DEVIATES" in done.stdout
+
+
 def test_filter_selects_cases(wsaconform, fake_runner, tmp_path):
     done = run_fake(wsaconform, fake_runner, tmp_path, "--filter", "*Case01*:*Case03*", cases=5)
     assert done.returncode == 0, done.stderr

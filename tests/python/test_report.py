@@ -135,6 +135,10 @@ def test_junit_maps_verdicts_and_is_valid_xml(tmp_path):
     assert cases["Bad.Crash"].find("error").get("type") == "CRASH"
     suites = {s.get("name"): s for s in root.iter("testsuite")}
     assert suites["mock"].get("errors") == "1" and suites["mock"].get("skipped") == "1"
+    # S14 and EVT-1 of the mock: a crash and a NOT_SUPPORTED, so UNKNOWN; the hostile provider's S14 was violated.
+    assert suites["mock · statements"].get("errors") == "2"
+    hostile = [s for name, s in suites.items() if name.endswith(" · statements") and name != "mock · statements"]
+    assert [s.get("failures") for s in hostile] == ["1"]
 
 
 def test_kill_matrix_is_rendered(tmp_path):
@@ -142,15 +146,49 @@ def test_kill_matrix_is_rendered(tmp_path):
     result_set, catalog, _ = collate.load_inputs([results])
     dataset = collate.build_dataset(result_set, catalog, [
         {"mutant": f"m{HOSTILE}", "statement": "S15", "verdict": "killed", "killing_cases": ["A.B"],
-         "killed_by_own_statement": True},
+         "killed_by_own_statement": True,
+         "killed_by": [{"case": "A.B", "check": f"WSAC_EXPECT_EQ(op.routine_runs_at_return, 0) {HOSTILE}",
+                        "where": "cases/r.cc:7", "message": "", "observed": "1", "expected": "0"}]},
         {"mutant": "lazy", "statement": "S21", "verdict": "survived", "killing_cases": [],
-         "killed_by_own_statement": False}])
+         "killed_by_own_statement": False, "note": "no check of S21 was violated", "other_failures": ["C.D"]}])
     report.write_report(dataset, str(tmp_path / "out"))
     page = (tmp_path / "out" / "report.html").read_text()
     assert "Kill matrix (1 of 2 killed)" in page and HOSTILE not in page
+    assert "WSAC_EXPECT_EQ(op.routine_runs_at_return, 0)" in page
     summary = (tmp_path / "out" / "summary.md").read_text()
     assert "### Kill matrix (1 of 2 killed)" in summary
-    assert "| lazy | S21 | survived | none | no |" in summary
+    assert "| lazy | S21 | survived | no check of S21 was violated |" in summary
+    assert "A.B: WSAC\\_EXPECT\\_EQ(op.routine\\_runs\\_at\\_return, 0)" in summary
+
+
+def test_statement_checks_are_shown_everywhere(tmp_path):
+    from test_results import checks
+
+    (tmp_path / "requirements.json").write_text(json.dumps({"version": "2026.11.1", "statements": [
+        {"id": "S14", "level": "MUST", "text": "t", "exercised_when": "the call returned 0"},
+        {"id": "S16", "level": "MUST", "text": "u"}]}))
+    results = write(tmp_path / "r.jsonl",
+                    line(id="A.Pend", statements=["S14", "S16"],
+                         checks=checks(held=["S16"], unexercised={"S14": "the call pended"})),
+                    line(id="A.Fail", statements=["S16", "S14"], verdict="FAIL",
+                         checks=checks(violated=["S16"], unexercised={"S14": "the call pended"},
+                                       check="WSAC_EXPECT_EQ(ind->error, 0u)", observed="10054")))
+    out = tmp_path / "out"
+    assert report.main([results, "--out", str(out)]) == 0
+    page = (out / "report.html").read_text()
+    assert "WSAC_EXPECT_EQ(ind-&gt;error, 0u)" in page and "10054" in page
+    assert "the call pended (2)" in page
+    summary = (out / "summary.md").read_text()
+    assert "| S14 | MUST | ⭕ 0/2 |" in summary and "| S16 | MUST | ❌ 2/2 |" in summary
+    assert "- S14 on mock: 0 of 2 instances (the call returned 0)" in summary
+    assert "\\[S16\\] WSAC\\_EXPECT\\_EQ(ind-&gt;error, 0u): observed 10054, expected 0" in summary
+    root = ET.parse(out / "junit.xml").getroot()
+    statements = {c.get("name"): c for s in root.iter("testsuite") if s.get("name") == "mock · statements"
+                  for c in s.iter("testcase")}
+    assert statements["S14"].find("skipped").get("message") == (
+        "UNEXERCISED: exercised in 0 of 2 instances (the call returned 0)")
+    assert statements["S16"].find("failure").get("type") == "DEVIATES"
+    assert "A.Fail: WSAC_EXPECT_EQ(ind->error, 0u) observed 10054" in statements["S16"].find("failure").text
 
 
 def test_failed_render_leaves_the_previous_report(tmp_path, monkeypatch):

@@ -8,7 +8,24 @@ from wsaconform.errors import UsageError
 from wsaconform.results import ProviderKey, ResultSet, load_catalog, load_results_file
 
 
+def checks(held=(), violated=(), unexercised=None, observed="997", expected="0", check="WSAC_EXPECT_EQ(ret, 0)"):
+    """A "checks" object: statements whose checks held, were violated, or were not exercised (id -> reason)."""
+    out = {}
+    for sid in held:
+        out[sid] = {"held": 1, "violated": 0, "exercised": True, "violations": [], "not_exercised": []}
+    for sid in violated:
+        out[sid] = {"held": 0, "violated": 1, "exercised": True, "not_exercised": [],
+                    "violations": [{"check": check, "where": "cases/x.cc:42", "message": f"{sid} broke",
+                                    "observed": observed, "expected": expected}]}
+    for sid, reason in (unexercised or {}).items():
+        out[sid] = {"held": 0, "violated": 0, "exercised": False, "violations": [],
+                    "not_exercised": [reason] if reason else []}
+    return out
+
+
 def line(**overrides):
+    """A result line; unless given, "checks" follows the verdict: PASS holds every claimed statement,
+    FAIL violates the first, other verdicts exercise nothing, CRASH (made up by the orchestrator) has none."""
     record = {
         "record": "case", "id": "Tcp4Event/ReceiveCompletion.ImmediateSignalsEvent/0",
         "suite": "ReceiveCompletion", "name": "ImmediateSignalsEvent", "statements": ["S14", "EVT-1"],
@@ -17,6 +34,17 @@ def line(**overrides):
         "requirements": {"S14": "text of S14"}, "suite_version": "0.1.0", "catalog_version": "2026.11.1+ab12cd34",
     }
     record.update(overrides)
+    if "checks" not in overrides and record["verdict"] != "CRASH":
+        statements, verdict = record["statements"], record["verdict"]
+        if verdict == "PASS":
+            record["checks"] = checks(held=statements)
+        elif verdict == "FAIL":
+            record["checks"] = checks(held=statements[1:], violated=statements[:1])
+        else:
+            record["checks"] = checks(unexercised={sid: "" for sid in statements})
+    if record.get("checks") is None:
+        record.pop("checks", None)
+    record.setdefault("harness_errors", [])
     return json.dumps(record)
 
 
@@ -131,3 +159,63 @@ def test_catalog(tmp_path):
     path.write_text("{")
     with pytest.raises(UsageError, match="invalid JSON"):
         load_catalog(str(path))
+
+
+def test_checks_are_read_and_validated(tmp_path):
+    path = write(tmp_path / "r.jsonl", line(verdict="FAIL", statements=["S16", "S14"]))
+    [result] = load_results_file(path)
+    assert result.checks["S16"]["violated"] == 1
+    assert result.checks["S16"]["violations"][0]["observed"] == "997"
+    assert result.checks["S14"] == {"held": 1, "violated": 0, "exercised": True, "violations": [], "not_exercised": []}
+    assert result.to_json()["checks"] == result.checks
+    bad = write(tmp_path / "bad.jsonl", line(checks={"S14": {"held": -1, "violated": 0, "exercised": False}}))
+    with pytest.raises(UsageError, match=r"checks\['S14'\]\.held must be a count"):
+        load_results_file(bad)
+
+
+def test_a_line_without_checks_has_none(tmp_path):
+    path = write(tmp_path / "r.jsonl", line(verdict="CRASH"))
+    [result] = load_results_file(path)
+    assert result.checks is None and "checks" not in result.to_json()
+
+
+def late(case="Tcp4Event/ReceiveCompletion.ImmediateSignalsEvent/0", statement="IND-1", **fields):
+    record = {"record": "late_indication", "case": case, "statement": statement, "detected_in": "Next.Case/0",
+              "mechanism": "routine", "what": "a completion routine ran after its case ended",
+              "observed": {"error": 995, "bytes": 0}}
+    record.update(fields)
+    return json.dumps(record)
+
+
+def test_late_indication_is_a_violation_in_the_case_that_started_the_operation(tmp_path):
+    path = write(tmp_path / "r.jsonl", line(), late(), line(id="Next.Case/0", statements=["S16"]))
+    first, second = load_results_file(path)
+    assert first.verdict == "FAIL" and second.verdict == "PASS"
+    assert first.statements == ("S14", "EVT-1", "IND-1")
+    [violation] = first.checks["IND-1"]["violations"]
+    assert violation["check"] == "late indication (routine)"
+    assert violation["where"] == "detected in Next.Case/0"
+    assert json.loads(violation["observed"]) == {"bytes": 0, "error": 995}
+    assert first.checks["S14"]["held"] == 1, "the case's own checks stand"
+    assert "late indication of IND-1 by routine" in first.message
+    assert first.late_indications[0]["detected_in"] == "Next.Case/0"
+
+
+def test_late_indication_for_a_case_without_a_line_makes_one(tmp_path):
+    path = write(tmp_path / "r.jsonl", late(case="Gone/Suite.Name/P"), line(id="Next.Case/0"))
+    results = {r.id: r for r in load_results_file(path)}
+    made = results["Gone/Suite.Name/P"]
+    assert made.verdict == "FAIL" and made.statements == ("IND-1",)
+    assert (made.suite, made.name, made.provider.provider) == ("Suite", "Name", "mock")
+
+
+def test_late_indication_keeps_a_case_that_could_not_finish(tmp_path):
+    path = write(tmp_path / "r.jsonl", line(verdict="TIMEOUT"), late())
+    [result] = load_results_file(path)
+    assert result.verdict == "TIMEOUT" and result.checks["IND-1"]["violated"] == 1
+
+
+def test_malformed_late_indication(tmp_path):
+    path = write(tmp_path / "r.jsonl", line(), json.dumps({"record": "late_indication", "case": "X"}))
+    with pytest.raises(UsageError, match=r"r\.jsonl:2: malformed result line: late_indication: missing"):
+        load_results_file(path)

@@ -32,7 +32,7 @@ PROBE = Path(
 VERDICTS = {"PASS", "FAIL", "NOT_SUPPORTED", "BROKEN", "TIMEOUT", "CRASH"}
 FIELDS = {
     "record", "id", "statements", "provider", "build", "verdict", "duration_ms", "message",
-    "observed", "reports", "requirements", "suite_version", "catalog_version",
+    "observed", "reports", "requirements", "checks", "harness_errors", "suite_version", "catalog_version",
 }
 
 needs_runner = pytest.mark.skipif(
@@ -80,6 +80,14 @@ def check_line(line, catalog_ids, versions=None):
     assert isinstance(line["message"], str)
     assert isinstance(line["observed"], dict) and isinstance(line["reports"], dict)
     assert isinstance(line["statements"], list) and line["statements"], f"{line['id']}: no statement IDs"
+    assert set(line["statements"]) <= set(line["checks"]), f"{line['id']}: a claimed statement has no checks entry"
+    for sid, c in line["checks"].items():
+        assert {"held", "violated", "exercised", "violations", "not_exercised"} <= c.keys(), (line["id"], sid)
+        assert c["exercised"] == (c["held"] + c["violated"] > 0), (line["id"], sid)
+        for v in c["violations"]:
+            assert {"check", "where", "message", "observed", "expected"} <= v.keys()
+    assert isinstance(line["harness_errors"], list)
+    assert (line["verdict"] == "BROKEN") >= bool(line["harness_errors"]), "a defect of the suite makes it BROKEN"
     assert set(line["requirements"]) == set(line["statements"])
     for statement in line["statements"]:
         assert statement in catalog_ids, f"{line['id']}: unknown statement {statement}"
@@ -343,7 +351,14 @@ EXPECTED = {
     "VerdictProbe.FailThenSkipNotSupported": "FAIL",
     "VerdictProbe.FailMessageMentionsNotSupported": "FAIL",  # marker text in a check is no verdict
     "VerdictProbe.FailMessageMentionsBroken": "FAIL",
-    "VerdictProbe.FailUnexpectedException": "FAIL",
+    # Defects of the suite: a failure no statement's check owns, a check of an
+    # untagged statement, a claim neither checked nor said to be unexercised.
+    "VerdictProbe.BrokenUnexpectedException": "BROKEN",
+    "VerdictProbe.BrokenUnattributedFailure": "BROKEN",
+    "VerdictProbe.BrokenUntaggedStatement": "BROKEN",
+    "VerdictProbe.BrokenChecksNothing": "BROKEN",
+    "VerdictProbe.FailOnlyFirstStatement": "FAIL",
+    "VerdictProbe.PassConditionNotMet": "PASS",
     "Inst/VerdictProbeParam.PassParam/P1": "PASS",
     "Inst/VerdictProbeParam.PassParam/P2": "PASS",
 }
