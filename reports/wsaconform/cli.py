@@ -1,6 +1,6 @@
 """The `wsaconform` command: one parser, a subcommand per stage.
 
-run and test live here; collate, report, gate and expectations belong to their own modules
+run and test live here; collate, report, gate, diff and expectations belong to their own modules
 and are imported only when used, so one that is missing or broken costs its
 own subcommand, not the whole command. Anything the user can cause ends as
 one line `wsaconform: error: ...` and exit status 2, never a traceback.
@@ -24,6 +24,7 @@ SUBCOMMANDS = {
     "collate": ("collate", "merge results files into one dataset"),
     "report": ("report", "render HTML, Markdown, JUnit and JSON from results"),
     "gate": ("gate", "compare results with expectations; exit status for CI"),
+    "diff": ("diff", "compare two runs: new failures, fixed, changed signatures, new and removed cases"),
     "expectations": ("derive", "expectations files: 'derive' drafts one from results"),
     "killmatrix": ("killmatrix", "run every mutant; fail when no check of its own statement catches one"),
 }

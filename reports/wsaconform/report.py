@@ -1,35 +1,51 @@
 """wsaconform report: a dataset (or results files) in, four files out.
 
-  report.html   one self-contained page: statement × provider matrix, filters,
-                every failure with statement text, observed and expected values
+  report.html   one self-contained page (no network request: style and script
+                inline, a Content-Security-Policy that forbids fetching): a
+                summary per provider, the changes since a baseline, the
+                statement × provider matrix with the counts behind each
+                verdict, failures grouped by case body and deviation
+                signature, what MAY statements were seen doing, the kill
+                matrix and chaos coverage when given, each statement's
+                details, and every case body with its instances
   summary.md    short enough for a CI job summary
   junit.xml     one testcase per case and provider
   results.json  the dataset itself
 
+The HTML and Markdown come from the jinja2 templates in templates/, with
+autoescaping: every string that came from a provider or a results file
+(provider names, case IDs, messages, observed values) is escaped where it is
+written, HTML-escaped in the page and Markdown-escaped in the summary. A
+provider under test is not trusted to name itself harmlessly.
+
 Inputs are always collated afresh (a dataset is read back into result lines),
 so several datasets and results files can be reported together.
-
-Every string that came from a provider or a results file (provider names,
-case IDs, messages, observed values) is escaped where it is written: a
-provider under test is not trusted to name itself harmlessly.
 """
 
 from __future__ import annotations
 
 import html
+import json
 import os
 import re
+from functools import lru_cache
+from pathlib import Path
 
 from .collate import (
     STATEMENT_VERDICTS,
     build_dataset,
     dataset_json,
     load_inputs,
+    read_input,
     write_files_atomically,
 )
-from .errors import UsageError
+from .errors import UsageError, warn
+from .failure_groups import Group, acceptance_from_expectations, bodies, group_failures, instance
 from .junit import render_junit
-from .results import OK_VERDICTS, VERDICTS, clean, observed_text
+from .results import OK_VERDICTS, VERDICTS, clean
+
+TEMPLATES = Path(__file__).with_name("templates")
+
 
 def esc(value) -> str:
     """Text or attribute content for HTML; quotes included, so safe in either."""
@@ -49,421 +65,460 @@ def md(value, limit: int | None = None) -> str:
 
 def failures(dataset: dict) -> list[tuple[dict, str, dict]]:
     """(case, provider label, case result) for every result that is not PASS/NOT_SUPPORTED."""
-    found = []
-    for case in dataset["cases"]:
-        for label, entry in case["results"].items():
-            if entry["verdict"] not in OK_VERDICTS:
-                found.append((case, label, entry))
-    return found
+    return [(case, label, entry) for case in dataset["cases"] for label, entry in case["results"].items()
+            if entry["verdict"] not in OK_VERDICTS]
 
 
-# ---- HTML ----------------------------------------------------------------
-
-_CSS = """
-body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}
-h1{font-size:1.6em;margin:0 0 .2em}h2{margin-top:1.6em;border-bottom:1px solid #ccc}
-.meta{color:#555}
-table{border-collapse:collapse;margin:.5em 0}
-th,td{border:1px solid #ccc;padding:2px 6px;text-align:left;vertical-align:top}
-thead th{background:#f3f3f3;position:sticky;top:0}
-td.dim{opacity:.25}
-.v-PASS,.v-CONFORMS,.v-killed{background:#d9f2d9}
-.v-FAIL,.v-DEVIATES,.v-survived{background:#f8d0d0}
-.v-BROKEN,.v-TIMEOUT,.v-CRASH,.v-UNKNOWN{background:#fbe7b5}
-.v-UNEXERCISED{background:#efe3f7}
-.n{color:#666;font-size:.85em}
-.v-NOT_SUPPORTED{background:#e4e4f4}.v-NOT_TESTED,.v-none{background:#f7f7f7;color:#888}
-#filters{position:sticky;top:0;background:#fff;padding:.4em 0;border-bottom:1px solid #ddd;z-index:2}
-#filters label{margin-right:1em}
-.failure{border:1px solid #e0b0b0;border-left:4px solid #c33;padding:.3em .8em;margin:.6em 0}
-.failure h3{margin:.2em 0;font-size:1.05em}
-pre{white-space:pre-wrap;background:#f6f6f6;padding:.4em;margin:.3em 0}
-.warn{color:#8a5a00}
-code{background:#f3f3f3}
-"""
-
-_JS = """
-(function () {
-  var fs = document.getElementById('f-statement');
-  var fp = document.getElementById('f-provider');
-  var fv = document.getElementById('f-verdict');
-  function hasStatement(el, s) {
-    if (!s) return true;
-    var v = el.getAttribute('data-statements');
-    if (v === null) return true;
-    return v.split(' ').indexOf(s) >= 0;
-  }
-  function apply() {
-    var s = fs.value, p = fp.value, v = fv.value;
-    document.querySelectorAll('table.grid').forEach(function (t) {
-      t.querySelectorAll('[data-provider]').forEach(function (c) {
-        c.hidden = p !== '' && c.getAttribute('data-provider') !== p;
-      });
-      t.querySelectorAll('tbody tr').forEach(function (r) {
-        var show = hasStatement(r, s), any = false;
-        r.querySelectorAll('td[data-verdict]').forEach(function (c) {
-          var match = !v || (!c.hidden && c.getAttribute('data-verdict') === v);
-          c.classList.toggle('dim', !match);
-          if (match && !c.hidden) any = true;
-        });
-        r.hidden = !(show && any);
-      });
-    });
-    document.querySelectorAll('.item').forEach(function (e) {
-      var ep = e.getAttribute('data-provider'), ev = e.getAttribute('data-verdict');
-      e.hidden = !(hasStatement(e, s) && (!p || ep === null || ep === p) && (!v || ev === null || ev === v));
-    });
-  }
-  [fs, fp, fv].forEach(function (x) { x.addEventListener('change', apply); });
-  apply();
-})();
-"""
+# ---- templates -------------------------------------------------------------------
 
 
-def _options(values, groups=None) -> str:
-    out = ['<option value="">all</option>']
-    if groups:
-        for title, items in groups:
-            out.append(f'<optgroup label="{esc(title)}">')
-            out += [f'<option value="{esc(v)}">{esc(v)}</option>' for v in items]
-            out.append("</optgroup>")
-    else:
-        out += [f'<option value="{esc(v)}">{esc(v)}</option>' for v in values]
-    return "".join(out)
+class _Raw(str):
+    """Markdown the report wrote itself: the summary's escaping leaves it alone."""
 
 
-def _statement_lookup(dataset: dict) -> dict[str, dict]:
-    return {s["id"]: s for s in dataset["statements"]}
+def _md_finalize(value):
+    if isinstance(value, _Raw):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return md("" if value is None else value)
 
 
-def _observed_table(observed: dict) -> str:
-    if not observed:
-        return "<p><i>no observed values</i></p>"
-    rows = "".join(f"<tr><th>{esc(k)}</th><td><code>{esc(v)}</code></td></tr>" for k, v in observed.items())
-    return f'<table class="observed">{rows}</table>'
+@lru_cache(maxsize=None)
+def _environments():
+    """(HTML environment, Markdown environment); jinja2 is imported only when a report is rendered."""
+    try:
+        import jinja2
+        from markupsafe import Markup
+    except ImportError as err:
+        raise UsageError(f"the reports need jinja2 (Debian: apt-get install python3-jinja2): {err}") from None
+
+    def html_finalize(value):
+        if isinstance(value, Markup) or not isinstance(value, str):
+            return value
+        return clean(value)  # control characters as text; autoescaping does the rest
+
+    loader = jinja2.FileSystemLoader(str(TEMPLATES))
+    page = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
+                              finalize=html_finalize, trim_blocks=True, lstrip_blocks=True)
+    summary = jinja2.Environment(loader=loader, autoescape=False, undefined=jinja2.StrictUndefined,
+                                 finalize=_md_finalize, trim_blocks=True, lstrip_blocks=True,
+                                 keep_trailing_newline=True)
+    summary.globals.update(raw=_Raw, short=lambda text, n: _Raw(md(text, n)))
+    return page, summary, Markup
 
 
-def _violations_html(checks: dict | None, statement_ids) -> str:
-    """Each violated check of a failed case, under the statement it belongs to."""
-    if not checks:
-        return ""
-    rows = []
-    for sid in list(statement_ids) + [s for s in checks if s not in statement_ids]:
-        for v in (checks.get(sid) or {}).get("violations", []):
-            rows.append(f"<tr><td>{esc(sid)}</td><td><code>{esc(v.get('check', ''))}</code><br>"
-                        f"<span class=\"n\">{esc(v.get('where', ''))}</span></td>"
-                        f"<td><code>{esc(v.get('observed', ''))}</code></td><td><code>{esc(v.get('expected', ''))}</code></td>"
-                        f"<td><pre>{esc(v.get('message', ''))}</pre></td></tr>")
-    if not rows:
-        return ""
-    return ("<p><b>Violated checks</b></p><table><thead><tr><th>Statement</th><th>Check</th><th>Observed</th>"
-            "<th>Expected</th><th>Message</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
+def _static(name: str) -> str:
+    return (TEMPLATES / name).read_text(encoding="utf-8")
 
 
-def _statement_result_html(res: dict) -> str:
-    """One provider's answer for one statement: verdict, exercised count, violations, reasons."""
-    parts = [f'<span class="v-{esc(res["verdict"])}">{esc(res["verdict"])}</span>']
-    if res.get("instances"):
-        parts.append(f' · exercised in {esc(res.get("exercise", ""))} · checks held {res.get("checks_held", 0)}, '
-                     f'violated {res.get("checks_violated", 0)}')
-    body = []
-    if res.get("violations"):
-        body.append("<ul>" + "".join(
-            f"<li><code>{esc(v['case'])}</code>: <code>{esc(v.get('check', ''))}</code> "
-            f"observed <code>{esc(v.get('observed', ''))}</code>, expected <code>{esc(v.get('expected', ''))}</code>"
-            f" <span class=\"n\">{esc(v.get('where', ''))}</span></li>"
-            for v in res["violations"]) + "</ul>")
-    if res.get("not_exercised"):
-        body.append("<p>Not exercised: " + "; ".join(
-            f"{esc(r['reason'])} ({r['instances']})" for r in res["not_exercised"]) + "</p>")
-    if res.get("verdict") in ("UNKNOWN", "NOT_SUPPORTED") and res.get("decided_by"):
-        body.append("<p>Decided by: " + "; ".join(
-            f"<code>{esc(d['case'])}</code> {esc(d['verdict'])}" for d in res["decided_by"]) + "</p>")
-    return "".join(parts) + "".join(body)
+# ---- the page's contents -----------------------------------------------------------
 
-
-def _expected_html(statement_ids, statements: dict, observed: dict) -> str:
-    parts = []
-    for sid in statement_ids:
-        s = statements.get(sid)
-        if not s:
-            continue
-        bits = []
-        if s.get("reference_behaviour"):
-            bits.append(esc(s["reference_behaviour"]))
-        if s.get("accepted_codes"):
-            bits.append("accepted codes: " + ", ".join(f"<code>{esc(c)}</code>" for c in s["accepted_codes"]))
-        if bits:
-            parts.append(f"<li><b>{esc(sid)}</b>: {'; '.join(bits)}</li>")
-    expected_observed = {k: v for k, v in observed.items() if k.lower().startswith("expected")}
-    for k, v in expected_observed.items():
-        parts.append(f"<li>{esc(k)} = <code>{esc(v)}</code></li>")
-    if not parts:
-        return ""
-    return f"<p><b>Expected</b></p><ul>{''.join(parts)}</ul>"
-
-
-def render_html(dataset: dict) -> str:
-    providers = [p["key"] for p in dataset["providers"]]
-    statements = _statement_lookup(dataset)
-    kill_matrix = dataset.get("kill_matrix")
-    out = []
-    w = out.append
-    w('<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">')
-    w('<meta name="viewport" content="width=device-width, initial-scale=1">')
-    w("<title>wsaconform report</title>")
-    w(f"<style>{_CSS}</style></head><body>")
-    w("<h1>wsaconform report</h1>")
-    total = sum(len(c["results"]) for c in dataset["cases"])
-    w(f'<p class="meta">suite {esc(dataset["suite_version"])} · catalog {esc(dataset["catalog_version"])} · '
-      f'{total} results, {len(dataset["cases"])} cases, {len(providers)} provider builds, '
-      f'from {len(dataset["sources"])} file(s)</p>')
-    if dataset.get("warnings"):
-        w('<details class="warn"><summary>%d warning(s)</summary><ul>' % len(dataset["warnings"]))
-        w("".join(f"<li>{esc(m)}</li>" for m in dataset["warnings"]))
-        w("</ul></details>")
-
-    verdict_groups = [("statement verdicts", STATEMENT_VERDICTS), ("case verdicts", VERDICTS)]
-    if kill_matrix:
-        verdict_groups.append(("mutants", ("killed", "survived")))
-    w('<div id="filters">')
-    w(f'<label>Statement <select id="f-statement">{_options(statements.keys())}</select></label>')
-    w(f'<label>Provider <select id="f-provider">{_options(providers)}</select></label>')
-    w(f'<label>Verdict <select id="f-verdict">{_options(None, verdict_groups)}</select></label>')
-    w("</div>")
-
-    # Statement × provider matrix.
-    w("<h2>Statements × providers</h2>")
-    w('<table class="grid" id="statement-matrix"><thead><tr><th>Statement</th><th>Level</th>')
-    w("".join(f'<th data-provider="{esc(p)}">{esc(p)}</th>' for p in providers))
-    w("</tr></thead><tbody>")
-    for index, s in enumerate(dataset["statements"]):
-        w(f'<tr data-statements="{esc(s["id"])}"><th title="{esc(s["text"])}">'
-          f'<a href="#st-{index}">{esc(s["id"])}</a></th><td>{esc(s["level"] or "?")}</td>')
-        for p in providers:
-            res = s["results"].get(p, {})
-            verdict = res.get("verdict", "NOT_TESTED")
-            count = (f' <span class="n">{res.get("exercised", 0)}/{res["instances"]}</span>'
-                     if res.get("instances") and verdict != "NOT_TESTED" else "")
-            w(f'<td class="v-{esc(verdict)}" data-provider="{esc(p)}" data-verdict="{esc(verdict)}" '
-              f'title="exercised in {esc(res.get("exercise", ""))}">{esc(verdict)}{count}</td>')
-        w("</tr>")
-    w("</tbody></table>")
-
-    # Totals.
-    w("<h2>Totals per provider</h2><table><thead><tr><th>Provider</th>")
-    w("".join(f"<th>{v}</th>" for v in VERDICTS))
-    w("".join(f"<th>{v.lower()}</th>" for v in STATEMENT_VERDICTS))
-    w("</tr></thead><tbody>")
-    for p in dataset["providers"]:
-        w(f'<tr class="item" data-provider="{esc(p["key"])}"><th>{esc(p["key"])}</th>')
-        w("".join(f"<td>{p['totals'].get(v, 0)}</td>" for v in VERDICTS))
-        w("".join(f"<td>{p['statement_totals'].get(v, 0)}</td>" for v in STATEMENT_VERDICTS))
-        w("</tr>")
-    w("</tbody></table>")
-
-    # Failures.
-    found = failures(dataset)
-    w(f"<h2>Failures ({len(found)})</h2>")
-    if not found:
-        w("<p>None: every case passed or was not supported.</p>")
-    for case, label, entry in found:
-        w(f'<section class="failure item v-{esc(entry["verdict"])}" data-statements="{esc(" ".join(case["statements"]))}" '
-          f'data-provider="{esc(label)}" data-verdict="{esc(entry["verdict"])}">')
-        w(f'<h3>{esc(entry["verdict"])}: <code>{esc(case["id"])}</code> on {esc(label)}</h3>')
-        w("<p><b>Statements</b></p><ul>")
-        for sid in case["statements"]:
-            s = statements.get(sid, {})
-            level = f' ({esc(s["level"])})' if s.get("level") else ""
-            w(f"<li><b>{esc(sid)}</b>{level}: {esc(s.get('text', ''))}</li>")
-        w("</ul>")
-        if entry.get("message"):
-            w(f"<p><b>Message</b></p><pre>{esc(entry['message'])}</pre>")
-        if entry.get("harness_errors"):
-            w("<p><b>Defects of the suite</b></p><ul>" + "".join(
-                f"<li>{esc(e)}</li>" for e in entry["harness_errors"]) + "</ul>")
-        w(_violations_html(entry.get("checks"), case["statements"]))
-        w("<p><b>Observed</b></p>" + _observed_table(entry.get("observed") or {}))
-        w(_expected_html(case["statements"], statements, entry.get("observed") or {}))
-        if entry.get("origin"):
-            w(f'<p class="meta">from {esc(entry["origin"])}</p>')
-        w("</section>")
-
-    # MAY statements.
-    reported = [(s, p, r) for s in dataset["statements"] for p, res in s["results"].items() for r in res["reports"]]
-    if reported:
-        w("<h2>What providers were seen doing (MAY statements)</h2>")
-        w("<table><thead><tr><th>Statement</th><th>Provider</th><th>Case</th><th>Observed</th></tr></thead><tbody>")
-        for s, p, r in reported:
-            w(f'<tr class="item" data-statements="{esc(s["id"])}" data-provider="{esc(p)}">'
-              f'<td>{esc(s["id"])}</td><td>{esc(p)}</td><td><code>{esc(r["case"])}</code></td><td>{esc(r["text"])}</td></tr>')
-        w("</tbody></table>")
-
-    if kill_matrix:
-        w(f"<h2>Kill matrix ({sum(1 for k in kill_matrix if k['verdict'] == 'killed')} of {len(kill_matrix)} killed)</h2>")
-        w("<table><thead><tr><th>Mutant</th><th>Statement</th><th>Verdict</th><th>Killed by (case: check)</th>"
-          "<th>Other failing cases</th></tr></thead><tbody>")
-        for k in kill_matrix:
-            killers = "<br>".join(
-                f"<code>{esc(c['case'])}</code>: <code>{esc(c.get('check', ''))}</code>"
-                + (f" observed <code>{esc(c['observed'])}</code>" if c.get("observed") else "")
-                for c in k.get("killed_by", []))
-            if not killers:
-                killers = " ".join(f"<code>{esc(c)}</code>" for c in k.get("killing_cases", []))
-            others = " ".join(f"<code>{esc(c)}</code>" for c in k.get("other_failures", []))
-            w(f'<tr class="item" data-statements="{esc(k["statement"])}" data-verdict="{esc(k["verdict"])}">'
-              f'<td>{esc(k["mutant"])}</td><td>{esc(k["statement"])}</td>'
-              f'<td class="v-{esc(k["verdict"])}">{esc(k["verdict"])}</td><td>{killers or esc(k.get("note") or "none")}</td>'
-              f'<td>{others}</td></tr>')
-        w("</tbody></table>")
-
-    # Statement details: what decided each verdict.
-    w("<h2>Statements</h2>")
-    for index, s in enumerate(dataset["statements"]):
-        w(f'<details class="item" id="st-{index}" data-statements="{esc(s["id"])}"><summary><b>{esc(s["id"])}</b> '
-          f'{esc(s["level"] or "?")}: {esc(s["text"])}</summary>')
-        if s.get("source"):
-            w(f"<p>Source: {esc(s['source'])}</p>")
-        if s.get("reference_behaviour"):
-            w(f"<p>Reference behaviour: {esc(s['reference_behaviour'])}</p>")
-        if s.get("exercised_when"):
-            w(f"<p>Exercised when {esc(s['exercised_when'])}.</p>")
-        w("<ul>")
-        for p, res in s["results"].items():
-            w(f"<li>{esc(p)}: {_statement_result_html(res)}</li>")
-        w("</ul></details>")
-
-    # Every case.
-    w("<h2>All cases</h2>")
-    w('<table class="grid" id="case-matrix"><thead><tr><th>Case</th><th>Statements</th>')
-    w("".join(f'<th data-provider="{esc(p)}">{esc(p)}</th>' for p in providers))
-    w("</tr></thead><tbody>")
-    for case in dataset["cases"]:
-        w(f'<tr data-statements="{esc(" ".join(case["statements"]))}"><th><code>{esc(case["id"])}</code></th>'
-          f'<td>{esc(" ".join(case["statements"]))}</td>')
-        for p in providers:
-            entry = case["results"].get(p)
-            if entry is None:
-                w(f'<td class="v-none" data-provider="{esc(p)}" data-verdict="">–</td>')
-            else:
-                title = entry.get("message") or observed_text(entry.get("observed") or {})
-                w(f'<td class="v-{esc(entry["verdict"])}" data-provider="{esc(p)}" '
-                  f'data-verdict="{esc(entry["verdict"])}" title="{esc(title)}">{esc(entry["verdict"])}</td>')
-        w("</tr>")
-    w("</tbody></table>")
-    w(f"<script>{_JS}</script></body></html>\n")
-    return "\n".join(out)
-
-
-# ---- Markdown summary ----------------------------------------------------
-
+_WORD = {"CONFORMS": "conform", "DEVIATES": "deviate", "UNEXERCISED": "unexercised", "UNKNOWN": "unknown",
+         "NOT_SUPPORTED": "not supported", "NOT_TESTED": "not tested"}
+_MUST_PARTS = ("CONFORMS", "DEVIATES", "UNEXERCISED", "UNKNOWN", "NOT_SUPPORTED", "NOT_TESTED")
+_SEVERITY = {"DEVIATES": 0, "UNKNOWN": 1, "UNEXERCISED": 2}
+MAX_WORST = 12
+MAX_SUMMARY_FAILURES = 25
+MAX_DECIDED = 8
 _MARK = {"CONFORMS": "✅", "DEVIATES": "❌", "UNKNOWN": "❓", "UNEXERCISED": "⭕", "NOT_SUPPORTED": "➖",
          "NOT_TESTED": "·"}
-MAX_SUMMARY_FAILURES = 25
 
 
-def render_summary(dataset: dict) -> str:
-    providers = [p["key"] for p in dataset["providers"]]
-    found = failures(dataset)
-    total = sum(len(c["results"]) for c in dataset["cases"])
-    lines = [
-        f"## wsaconform: {len(found)} problem(s) in {total} results",
-        "",
-        f"suite {md(dataset['suite_version'])} · catalog {md(dataset['catalog_version'])} · "
-        f"{len(dataset['cases'])} cases × {len(providers)} provider builds",
-        "",
-        "| Provider | " + " | ".join(VERDICTS) + " | statements ✅/❌/❓/⭕ |",
-        "|---" * (len(VERDICTS) + 2) + "|",
-    ]
+def _violated_instances(res: dict) -> int:
+    return len({v["case"] for v in res.get("violations") or []})
+
+
+def cell(res: dict, provider: str) -> dict:
+    """One matrix cell: the verdict and the counts behind it, with the rest in its title."""
+    verdict = res.get("verdict", "NOT_TESTED")
+    instances, exercised = res.get("instances", 0), res.get("exercised", 0)
+    out = {"provider": provider, "verdict": verdict, "word": verdict, "main": "", "sub": "", "title": ""}
+    if verdict == "NOT_TESTED" or not instances:
+        out.update(word="–", title="no case claims it on this provider, or it is INFO")
+        return out
+    checks = f"checks held {res.get('checks_held', 0)}, violated {res.get('checks_violated', 0)}"
+    if verdict in ("CONFORMS", "DEVIATES"):
+        bad = _violated_instances(res)
+        out["main"] = f"{exercised - bad}/{exercised}"
+        out["sub"] = f"of {instances}" if exercised < instances else ""
+        out["title"] = (f"{verdict}: {exercised} of {instances} claiming instances exercised it; "
+                        f"{exercised - bad} held, {bad} violated a check; {checks}")
+    elif verdict == "UNEXERCISED":
+        out["main"] = f"0 of {instances}"
+        out["sub"] = "exercised"
+        out["title"] = f"UNEXERCISED: {res.get('exercise', '')}"
+    elif verdict == "UNKNOWN":
+        undecided = len(res.get("decided_by") or [])
+        out["main"] = f"{undecided}/{instances}"
+        out["sub"] = "undecided"
+        out["title"] = (f"UNKNOWN: no check violated, but {undecided} claiming instance(s) ended BROKEN, TIMEOUT or "
+                        f"CRASH, or failed with no violated check on record; exercised in "
+                        f"{res.get('exercise', '')}; {checks}")
+    else:
+        out["main"] = f"{instances}"
+        out["title"] = f"{verdict}: every one of {instances} claiming instances"
+    return out
+
+
+def _group_of(sid: str) -> str:
+    found = re.match(r"[A-Za-z]+", sid)
+    return found.group(0).upper() if found else sid
+
+
+def _duration(ms: float) -> str:
+    seconds = int(round(ms / 1000))
+    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}" if seconds >= 3600 else \
+        f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def _percent(n: int, total: int) -> str:
+    return f"{100 * n / total:.2f}" if total else "0"
+
+
+def _cards(dataset: dict, groups: list[Group]) -> list[dict]:
+    cards = []
     for p in dataset["providers"]:
-        st = p["statement_totals"]
-        lines.append(
-            f"| {md(p['key'])} | " + " | ".join(str(p["totals"].get(v, 0)) for v in VERDICTS)
-            + f" | {st.get('CONFORMS', 0)}/{st.get('DEVIATES', 0)}/{st.get('UNKNOWN', 0)}/{st.get('UNEXERCISED', 0)} |"
-        )
-    tested = [s for s in dataset["statements"]
-              if any(r["verdict"] != "NOT_TESTED" for r in s["results"].values())]
-    lines += ["", "### Statements", ""]
-    if tested:
-        lines.append("| Statement | Level | " + " | ".join(md(p) for p in providers) + " |")
-        lines.append("|---" * (len(providers) + 2) + "|")
-        for s in tested:
-            cells = [_md_cell(s["results"].get(p, {})) for p in providers]
-            lines.append(f"| {md(s['id'])} | {md(s['level'] or '?')} | " + " | ".join(cells) + " |")
-        lines.append("")
-        lines.append("✅ conforms · ❌ deviates · ❓ unknown (broken, timeout, crash) · ⭕ unexercised (claimed, "
-                     "never put to the test) · ➖ not supported · · not tested; n/N: instances that exercised it")
-        unexercised = [(s, p, s["results"][p]) for s in tested for p in providers
-                       if s["results"].get(p, {}).get("verdict") == "UNEXERCISED"]
-        if unexercised:
-            lines += ["", f"### Unexercised ({len(unexercised)})", ""]
-            lines += [f"- {md(s['id'])} on {md(p)}: {md(r.get('exercise', ''), 200)}" for s, p, r in unexercised]
-    untested = len(dataset["statements"]) - len(tested)
-    if untested:
-        lines += ["", f"{untested} statement(s) not tested by any provider (INFO, or no case ran)."]
-    lines += ["", f"### Failures ({len(found)})", ""]
-    if not found:
-        lines.append("None.")
-    for case, label, entry in found[:MAX_SUMMARY_FAILURES]:
-        violated = _violated_statements(entry)
-        detail = md(violated or entry.get("message") or "", 160)
-        observed = md(observed_text(entry.get("observed") or {}), 120)
-        lines.append(
-            f"- **{entry['verdict']}** {md(case['id'])} on {md(label)} [{md(' '.join(case['statements']))}]"
-            + (f": {detail}" if detail else "")
-            + (f" (observed: {observed})" if observed else "")
-        )
-    if len(found) > MAX_SUMMARY_FAILURES:
-        lines.append(f"- … and {len(found) - MAX_SUMMARY_FAILURES} more; see report.html")
-    kill_matrix = dataset.get("kill_matrix")
-    if kill_matrix:
-        killed = sum(1 for k in kill_matrix if k["verdict"] == "killed")
-        lines += ["", f"### Kill matrix ({killed} of {len(kill_matrix)} killed)", "",
-                  "| Mutant | Statement | Verdict | Killed by (case: check) |", "|---|---|---|---|"]
-        for k in kill_matrix:
-            killers = [f"{c['case']}: {c.get('check', '')}" for c in k.get("killed_by", [])] or k.get("killing_cases", [])
-            shown = ", ".join(md(c, 120) for c in killers[:2]) + (f" +{len(killers) - 2}" if len(killers) > 2 else "")
-            lines.append(f"| {md(k['mutant'])} | {md(k['statement'])} | {md(k['verdict'])} | "
-                         f"{shown or md(k.get('note') or 'none')} |")
-    return "\n".join(lines) + "\n"
+        label = p["key"]
+        must = [s["results"].get(label, {}).get("verdict", "NOT_TESTED") for s in dataset["statements"]
+                if s.get("level") == "MUST"]
+        must_counts = {v: must.count(v) for v in _MUST_PARTS}
+        total_ms = sum((c["results"][label].get("duration_ms") or 0) for c in dataset["cases"]
+                       if label in c["results"])
+        case_total = sum(p["totals"].values())
+        mine = [g for g in groups if g.provider == label]
+        cards.append({
+            "label": label,
+            "must": [{"verdict": v, "word": _WORD[v], "count": must_counts[v],
+                      "percent": _percent(must_counts[v], len(must))} for v in _MUST_PARTS if must_counts[v]
+                     or v in ("CONFORMS", "DEVIATES", "UNEXERCISED", "UNKNOWN")],
+            "must_counts": must_counts, "must_total": len(must),
+            "cases": [{"verdict": v, "count": p["totals"].get(v, 0), "percent": _percent(p["totals"].get(v, 0),
+                                                                                          case_total)}
+                      for v in VERDICTS],
+            "case_counts": {v: p["totals"].get(v, 0) for v in VERDICTS},
+            "case_total": case_total, "duration": _duration(total_ms),
+            "failures": sum(g.count for g in mine), "failure_groups": len(mine),
+            "known_groups": sum(1 for g in mine if g.accepted),
+            "new_groups": sum(1 for g in mine if not g.accepted),
+        })
+    return cards
+
+
+def _search(*parts) -> str:
+    return " ".join(clean(p) for p in parts if p).lower()
+
+
+def _statement_rows(dataset: dict, index: dict[str, int], labels: list[str]) -> list[dict]:
+    rows = []
+    for s in dataset["statements"]:
+        rows.append({
+            "id": s["id"], "index": index[s["id"]], "level": s.get("level") or "", "text": s.get("text") or "",
+            "source": s.get("source") or "", "exercised_when": s.get("exercised_when") or "",
+            "search": _search(s["id"], s.get("text")),
+            "cells": [{**cell(s["results"].get(label, {}), label), "col": n} for n, label in enumerate(labels)],
+        })
+    return rows
+
+
+def _worst(rows: list[dict], dataset: dict) -> list[dict]:
+    by_id = {s["id"]: s for s in dataset["statements"]}
+    ranked = []
+    for row in rows:
+        ranks = [_SEVERITY[c["verdict"]] for c in row["cells"] if c["verdict"] in _SEVERITY
+                 and (c["verdict"] != "UNEXERCISED" or row["level"] == "MUST")]
+        if not ranks:
+            continue
+        violated = sum(_violated_instances(r) for r in by_id[row["id"]]["results"].values())
+        ranked.append(((min(ranks), -violated, row["level"] != "MUST", len(ranked)), row))
+    return [row for _, row in sorted(ranked, key=lambda x: x[0])]
+
+
+def _groups_of_rows(rows: list[dict], titles: dict[str, str], labels: list[str]) -> list[dict]:
+    groups: dict[str, dict] = {}
+    for row in rows:
+        gid = _group_of(row["id"])
+        group = groups.setdefault(gid, {"id": gid, "title": titles.get(gid, ""), "rows": []})
+        group["rows"].append(row)
+    for group in groups.values():
+        tallies = []
+        for n, label in enumerate(labels):
+            verdicts = [r["cells"][n]["verdict"] for r in group["rows"]]
+            counted = ", ".join(f"{verdicts.count(v)} {_WORD[v]}" for v in ("CONFORMS", "DEVIATES", "UNKNOWN",
+                                                                           "UNEXERCISED") if verdicts.count(v))
+            if counted:
+                tallies.append(f"{label}: {counted}" if len(labels) > 1 else counted)
+        group["tallies"] = tallies
+    return list(groups.values())
+
+
+def _observed(members) -> list[tuple[str, str]]:
+    """Observed values, once: a key whose value differs between the instances says so."""
+    first = members[0].entry.get("observed") or {}
+    keys = list(first) + [k for m in members[1:] for k in (m.entry.get("observed") or {}) if k not in first]
+    out, seen = [], set()
+    for key in keys:
+        if key in seen:
+            continue
+        seen.add(key)
+        values = []
+        for m in members:
+            value = (m.entry.get("observed") or {}).get(key, "(absent)")
+            text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+            if text not in values:
+                values.append(text)
+        if len(values) == 1:
+            out.append((key, values[0]))
+        else:
+            shown = ", ".join(values[:6]) + (f", … ({len(values)} values)" if len(values) > 6 else "")
+            out.append((key, f"varies: {shown}"))
+    return out
+
+
+def _failure_views(groups: list[Group], statements: dict[str, dict], index: dict[str, int],
+                   case_number: dict[str, int]) -> list[dict]:
+    views = []
+    for g in groups:
+        first = g.members[0]
+        violations = [{**v, "index": index.get(v["statement"], 0)} for v in g.violations]
+        shown = g.violated_statements or g.statements
+        ordered = shown + [s for s in g.statements if s not in shown]
+        rows = []
+        for sid in ordered:
+            s = statements.get(sid, {})
+            expected = []
+            if s.get("reference_behaviour"):
+                expected.append(s["reference_behaviour"])
+            if s.get("accepted_codes"):
+                expected.append("accepted codes: " + ", ".join(str(c) for c in s["accepted_codes"]))
+            rows.append({"id": sid, "index": index.get(sid, 0), "level": s.get("level", ""),
+                         "text": s.get("text", ""), "expected": "; ".join(expected)})
+        headline = g.headline()
+        views.append({
+            "anchor": g.anchor, "provider": g.provider, "verdict": g.verdict, "body_key": g.body_key,
+            "headline": headline, "headline_rest": headline.split(": ", 1)[1] if ": " in headline else headline,
+            "count": g.count, "instances_text": g.instances_text if g.count > 1 else "",
+            "accepted": g.accepted, "todo": g.todo, "known": g.known, "known_where": ", ".join(k["where"] for k in g.known),
+            "known_any": bool(g.gate_problems),
+            "gate_kinds": ", ".join(sorted({p.get("kind", "?").lower() for p in g.gate_problems})),
+            "gate_problems": g.gate_problems[:3],
+            "statements_attr": " ".join(shown), "search": _search(g.body_key, *[m.inst.param for m in g.members],
+                                                                   *g.statements),
+            "violations": violations, "harness_errors": list(first.entry.get("harness_errors") or []),
+            "message": (first.entry.get("message") or "") if g.kind != "checks" or not violations else "",
+            "first": first.inst.short, "statement_rows": rows, "observed": _observed(g.members),
+            "members": [{"n": case_number[m.inst.id], "id": m.inst.id, "short": m.inst.short} for m in g.members],
+        })
+    return views
+
+
+def _reports(dataset: dict, index: dict[str, int], everyone) -> list[dict]:
+    """What MAY statements were seen doing, once per statement, provider, body and text."""
+    grouped: dict[tuple, list] = {}
+    by_id = {c["id"]: c for c in dataset["cases"]}
+    for s in dataset["statements"]:
+        for label, res in s["results"].items():
+            for r in res.get("reports") or []:
+                case = by_id.get(r["case"], {})
+                inst = instance(r["case"], case.get("suite", ""), case.get("name", ""))
+                grouped.setdefault((s["id"], label, inst.body_key, r["text"]), []).append(inst)
+    from .failure_groups import describe_instances
+
+    out = []
+    for (sid, label, body_key, text), members in grouped.items():
+        out.append({"statement": sid, "index": index.get(sid, 0), "provider": label, "body": body_key,
+                    "text": text, "count": len(members), "search": _search(sid, body_key),
+                    "instances_text": describe_instances(members, everyone.get(body_key, [])) if len(members) > 1
+                    else members[0].param})
+    return out
+
+
+def _details(dataset: dict, index: dict[str, int], anchors: dict[tuple, str]) -> list[dict]:
+    out = []
+    for s in dataset["statements"]:
+        results = []
+        for label, res in s["results"].items():
+            grouped: dict[tuple, dict] = {}
+            for v in res.get("violations") or []:
+                key = (" ".join(v.get("check", "").split()), v.get("observed", ""), v.get("expected", ""))
+                entry = grouped.setdefault(key, {"check": key[0], "observed": key[1], "expected": key[2],
+                                                 "cases": set(), "anchors": []})
+                entry["cases"].add(v["case"])
+                anchor = anchors.get((label, v["case"]))
+                if anchor and anchor not in entry["anchors"]:
+                    entry["anchors"].append(anchor)
+            decided = res.get("decided_by") or [] if res.get("verdict") in ("UNKNOWN", "NOT_SUPPORTED") else []
+            results.append({
+                "provider": label, "verdict": res.get("verdict", "NOT_TESTED"), "instances": res.get("instances", 0),
+                "exercise": res.get("exercise", ""), "checks_held": res.get("checks_held", 0),
+                "checks_violated": res.get("checks_violated", 0),
+                "violations": [{**v, "count": len(v["cases"]), "anchors": v["anchors"][:5]} for v in grouped.values()],
+                "not_exercised": res.get("not_exercised") or [],
+                "decided_by": decided[:MAX_DECIDED], "decided_more": max(0, len(decided) - MAX_DECIDED),
+            })
+        out.append({"id": s["id"], "index": index[s["id"]], "level": s.get("level") or "", "text": s.get("text", ""),
+                    "source": s.get("source", ""), "reference_behaviour": s.get("reference_behaviour", ""),
+                    "exercised_when": s.get("exercised_when", ""), "search": _search(s["id"], s.get("text")),
+                    "results": results})
+    return out
+
+
+def _case_bodies(dataset: dict, labels: list[str], case_number: dict[str, int],
+                 anchors: dict[tuple, str]) -> list[dict]:
+    order = {v: n for n, v in enumerate(("CRASH", "TIMEOUT", "BROKEN", "FAIL", "NOT_SUPPORTED", "PASS"))}
+    found: dict[str, dict] = {}
+    for case in dataset["cases"]:
+        inst = instance(case["id"], case.get("suite", ""), case.get("name", ""))
+        body = found.setdefault(inst.body_key, {"key": inst.body_key, "n": len(found), "statements": [],
+                                                "instances": [], "search": ""})
+        for sid in case["statements"]:
+            if sid not in body["statements"]:
+                body["statements"].append(sid)
+        body["instances"].append({
+            "n": case_number[case["id"]], "id": case["id"], "short": inst.short, "param": inst.param,
+            "cells": [{"provider": label, "verdict": case["results"].get(label, {}).get("verdict", ""),
+                       "anchor": anchors.get((label, case["id"]), "")} for label in labels]})
+    for body in found.values():
+        body["statements"] = " ".join(body["statements"])
+        body["count"] = len(body["instances"]) if body["instances"][0]["param"] else ""
+        body["search"] = _search(body["key"], *[i["param"] for i in body["instances"]])
+        cells = []
+        for n, label in enumerate(labels):
+            verdicts: dict[str, int] = {}
+            for i in body["instances"]:
+                v = i["cells"][n]["verdict"]
+                if v:
+                    verdicts[v] = verdicts.get(v, 0) + 1
+            ranked = sorted(verdicts, key=lambda v: order.get(v, 9))
+            cells.append({"provider": label, "worst": ranked[0] if ranked else "none",
+                          "verdicts": " ".join(ranked),
+                          "text": " · ".join(f"{verdicts[v]} {v}" for v in ranked) or "–"})
+        body["cells"] = cells
+    return list(found.values())
+
+
+def _kill_rows(kill_matrix: list[dict], index: dict[str, int]) -> list[dict]:
+    rows = []
+    for k in kill_matrix:
+        killers = k.get("killed_by") or [{"case": c, "check": "", "observed": ""} for c in k.get("killing_cases", [])]
+        rows.append({**k, "index": index.get(k["statement"], 0), "killers": killers,
+                     "killers_text": ", ".join(f"{c['case']}: {c.get('check', '')}" for c in killers[:2])
+                     + (f" +{len(killers) - 2}" if len(killers) > 2 else ""),
+                     "others": k.get("other_failures", []), "description": k.get("description", ""),
+                     "note": k.get("note", ""), "search": _search(k["mutant"], k["statement"])})
+    return rows
 
 
 def _md_cell(res: dict) -> str:
+    """The matrix cell of the page, in Markdown: "❌ 14/16 of 20"."""
     verdict = res.get("verdict", "NOT_TESTED")
+    shown = cell(res, "")
     if verdict == "NOT_TESTED" or not res.get("instances"):
         return _MARK[verdict]
-    return f"{_MARK[verdict]} {res.get('exercised', 0)}/{res['instances']}"
+    return " ".join(part for part in (_MARK[verdict], md(shown["main"]), md(shown["sub"])) if part)
 
 
-def _violated_statements(entry: dict) -> str:
-    """"[S16] WSAC_EXPECT_EQ(ind->error, 0u): observed 997, expected 0; ..." for a failed case."""
-    parts = []
-    for sid, c in (entry.get("checks") or {}).items():
-        for v in c.get("violations", [])[:2]:
-            text = f"[{sid}] {v.get('check', '')}"
-            if v.get("observed") or v.get("expected"):
-                text += f": observed {v.get('observed', '')}, expected {v.get('expected', '')}"
-            parts.append(text)
-    return "; ".join(parts)
+def page_model(dataset: dict, extras: dict | None = None) -> dict:
+    """Everything both templates show, computed once."""
+    extras = extras or {}
+    labels = [p["key"] for p in dataset["providers"]]
+    index = {s["id"]: n for n, s in enumerate(dataset["statements"])}
+    statements = {s["id"]: s for s in dataset["statements"]}
+    case_number = {c["id"]: n for n, c in enumerate(dataset["cases"])}
+    acceptance = extras.get("acceptance")
+    groups = group_failures(dataset, acceptance, extras.get("gate_problems"))
+    anchors = {(g.provider, m.inst.id): g.anchor for g in groups for m in g.members}
+    everyone = bodies(dataset)
+    rows = _statement_rows(dataset, index, labels)
+    worst = _worst(rows, dataset)
+    kill_matrix = dataset.get("kill_matrix") or []
+    chaos = [{**r, "index": index.get(r["statement"], 0)} for r in extras.get("chaos_coverage") or []]
+    tested = [{**s, "md_cells": [_md_cell(s["results"].get(l, {})) for l in labels]} for s in dataset["statements"]
+              if any(r["verdict"] != "NOT_TESTED" for r in s["results"].values())]
+    verdict_groups = [("statement verdicts", STATEMENT_VERDICTS), ("case verdicts", VERDICTS)]
+    if kill_matrix:
+        verdict_groups.append(("mutants", ("killed", "survived")))
+    comparison = extras.get("comparison")
+    return {
+        "d": dataset, "providers": labels, "total_results": sum(len(c["results"]) for c in dataset["cases"]),
+        "warnings": list(dataset.get("warnings") or []) + list(extras.get("warnings") or []),
+        "expectations_path": extras.get("expectations_path", ""),
+        "verdict_groups": verdict_groups, "cards": _cards(dataset, groups),
+        "worst": worst[:MAX_WORST], "worst_more": max(0, len(worst) - MAX_WORST),
+        "groups": _groups_of_rows(rows, extras.get("group_titles") or {}, labels),
+        "failures": _failure_views(groups, statements, index, case_number),
+        "failure_total": sum(g.count for g in groups),
+        "reports": _reports(dataset, index, everyone),
+        "kill_matrix": _kill_rows(kill_matrix, index),
+        "killed": sum(1 for k in kill_matrix if k["verdict"] == "killed"),
+        "chaos": chaos, "chaos_seeds": max([r.get("seeds", 0) for r in chaos] or [0]),
+        "chaos_gaps": [r for r in chaos if r.get("level") == "MUST" and not r.get("exercised")],
+        "details": _details(dataset, index, anchors),
+        "case_bodies": _case_bodies(dataset, labels, case_number, anchors),
+        "comparison": comparison,
+        "change_sections": _change_sections(comparison, anchors) if comparison else [],
+        "comparison_md": extras.get("comparison_md", ""),
+        "tested": tested,
+        "untested": len(dataset["statements"]) - len(tested),
+        "unexercised": [(s["id"], l, s["results"][l].get("exercise", "")) for s in tested for l in labels
+                        if s["results"].get(l, {}).get("verdict") == "UNEXERCISED"],
+        "case_verdicts": VERDICTS, "mark": _MARK, "max_failures": MAX_SUMMARY_FAILURES,
+        "problems": sum(g.count for g in groups),
+    }
 
 
-# ---- the command ---------------------------------------------------------
+def _change_sections(comparison, anchors: dict[tuple, str]) -> list[dict]:
+    from .diff import sections, summary_line
+
+    out = []
+    for p in comparison.providers:
+        rendered = []
+        for title, count, entries in sections(p):
+            items = []
+            for e in entries:
+                anchor = ""
+                if title in ("new failures", "changed signature") and e.ids:
+                    anchor = anchors.get((p.new_label, e.ids[0]), "")
+                items.append({"head": e.head, "details": e.details, "anchor": anchor})
+            rendered.append((title, count, items))
+        out.append({"label": p.new_label, "title": p.label, "summary": summary_line(p), "sections": rendered})
+    return out
+
+
+# ---- rendering -------------------------------------------------------------------
+
+
+def render_html(dataset: dict, extras: dict | None = None, model: dict | None = None) -> str:
+    page, _, Markup = _environments()
+    model = model or page_model(dataset, extras)
+    return page.get_template("report.html.j2").render(
+        **model, css=Markup(_static("report.css")), js=Markup(_static("report.js")))
+
+
+def render_summary(dataset: dict, extras: dict | None = None, model: dict | None = None) -> str:
+    _, summary, _ = _environments()
+    model = model or page_model(dataset, extras)
+    return summary.get_template("summary.md.j2").render(**model)
+
+
+# ---- the command -----------------------------------------------------------------
 
 OUTPUTS = ("report.html", "summary.md", "junit.xml", "results.json")
 
 
-def render_all(dataset: dict) -> dict[str, str]:
+def render_all(dataset: dict, extras: dict | None = None) -> dict[str, str]:
+    model = page_model(dataset, extras)
     return {
-        "report.html": render_html(dataset),
-        "summary.md": render_summary(dataset),
+        "report.html": render_html(dataset, model=model),
+        "summary.md": render_summary(dataset, model=model),
         "junit.xml": render_junit(dataset),
         "results.json": dataset_json(dataset),
     }
 
 
-def write_report(dataset: dict, out_dir: str) -> list[str]:
+def write_report(dataset: dict, out_dir: str, extras: dict | None = None) -> list[str]:
     """Renders everything first, then replaces all four files; on any failure none changes."""
-    rendered = render_all(dataset)
+    rendered = render_all(dataset, extras)
     paths = {os.path.join(out_dir, name): text for name, text in rendered.items()}
     write_files_atomically(paths)
     return list(paths)
@@ -477,26 +532,107 @@ def add_arguments(parser) -> None:
                         help="requirement catalog (default: the dataset's, or requirements.json beside the inputs)")
     parser.add_argument("--out", required=True, metavar="DIR", help="directory for the four report files")
     parser.add_argument("--kill-matrix", metavar="FILE",
-                        help="a kill matrix written by 'wsaconform killmatrix --out FILE', rendered as its own table")
+                        help="a file written by 'wsaconform killmatrix --out FILE': its kill matrix and chaos "
+                             "coverage are rendered in the report")
+    parser.add_argument("--expectations", metavar="FILE",
+                        help="mark the failures this expectations file (version 2) accepts as known deviations, "
+                             "with their reasons")
+    parser.add_argument("--gate-json", metavar="FILE",
+                        help="the gate's outcome (run --gate writes out/gate.json): failures it found a problem "
+                             "with are marked so")
+    parser.add_argument("--baseline", metavar="OLD",
+                        help="a previous run (directory, dataset or results file): the report shows what changed "
+                             "since, as 'wsaconform diff OLD NEW' does")
+
+
+def _read_json(path: str, what: str):
+    from .results import read_text
+
+    try:
+        return json.loads(read_text(path, what))
+    except json.JSONDecodeError as err:
+        raise UsageError(f"{path}: invalid JSON: {err}") from None
+
+
+def _group_titles(catalog_path: str | None) -> dict[str, str]:
+    """Statement group id -> title, from the catalog's "groups" when it has them."""
+    if not catalog_path or not os.path.isfile(catalog_path):
+        return {}
+    try:
+        catalog = json.loads(Path(catalog_path).read_text(encoding="utf-8"))
+        return {str(g["id"]).upper(): str(g.get("title", "")) for g in catalog.get("groups") or []
+                if isinstance(g, dict) and "id" in g}
+    except (OSError, ValueError, AttributeError, TypeError, KeyError):
+        return {}
+
+
+def extras_from_args(args, dataset: dict) -> dict:
+    """What the report shows beyond the dataset: known deviations, the gate, a comparison, chaos coverage."""
+    extras: dict = {"warnings": [], "chaos_coverage": list(dataset.get("chaos_coverage") or [])}
+    catalog_path = (dataset.get("catalog") or {}).get("path")
+    extras["group_titles"] = dataset.get("statement_groups") or _group_titles(catalog_path)
+    if extras["group_titles"]:
+        dataset["statement_groups"] = extras["group_titles"]
+    if getattr(args, "expectations", None):
+        from .expectations import load_expectations
+
+        try:
+            expectations = load_expectations(args.expectations)
+        except UsageError as err:
+            # The report still shows every failure; the gate gives its own answer about the file.
+            message = f"no deviation marked as known: {err}"
+            warn(message)
+            extras["warnings"].append(message)
+        else:
+            extras["acceptance"] = acceptance_from_expectations(expectations)
+            extras["expectations_path"] = args.expectations
+    if getattr(args, "gate_json", None):
+        outcome = _read_json(args.gate_json, "gate outcome")
+        problems: dict[tuple, list] = {}
+        for p in outcome.get("problems") or [] if isinstance(outcome, dict) else []:
+            if isinstance(p, dict) and p.get("case") and p.get("provider"):
+                problems.setdefault((p["provider"], p["case"]), []).append(p)
+        extras["gate_problems"] = problems
+    if getattr(args, "baseline", None):
+        from .diff import compare, load_side, render_markdown
+
+        old = load_side(args.baseline)
+        comparison = compare(old, dataset, args.baseline, "this run")
+        extras["comparison"] = comparison
+        extras["comparison_md"] = render_markdown(comparison, heading="###")
+    return extras
 
 
 def run(args) -> int:
     result_set, catalog, kill_matrix = load_inputs(args.inputs, args.requirements)
+    chaos: list = []
+    groups: dict = {}
+    for path in args.inputs:
+        _, obj = read_input(path)
+        if obj is not None:
+            chaos += obj.get("chaos_coverage") or []
+            groups = groups or obj.get("statement_groups") or {}
     if getattr(args, "kill_matrix", None):
-        import json
-
         from .collate import validate_kill_matrix
-        from .results import read_text
 
-        try:
-            matrix = json.loads(read_text(args.kill_matrix, "kill matrix"))
-        except json.JSONDecodeError as err:
-            raise UsageError(f"{args.kill_matrix}: invalid JSON: {err}") from None
+        matrix = _read_json(args.kill_matrix, "kill matrix")
         if not isinstance(matrix, dict) or "kill_matrix" not in matrix:
             raise UsageError(f"{args.kill_matrix}: no 'kill_matrix' array (write it with wsaconform killmatrix --out)")
         kill_matrix = (kill_matrix or []) + validate_kill_matrix(matrix["kill_matrix"], args.kill_matrix)
+        chaos += matrix.get("chaos_coverage") or []
     dataset = build_dataset(result_set, catalog, kill_matrix)
-    write_report(dataset, args.out)
+    if chaos:
+        dataset["chaos_coverage"] = chaos
+    if groups:
+        dataset["statement_groups"] = groups
+    extras = extras_from_args(args, dataset)
+    write_report(dataset, args.out, extras)
+    comparison = extras.get("comparison")
+    if comparison is not None:
+        from .diff import summary_line
+
+        for p in comparison.providers:
+            print(f"since {args.baseline}: {p.label}: {summary_line(p)}")
     return 0
 
 
