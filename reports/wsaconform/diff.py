@@ -174,7 +174,7 @@ def _case_sets(dataset: dict, label: str, ids: set[str]) -> list[CaseSet]:
         for _, case in chosen:
             verdict = case["results"][label]["verdict"]
             verdicts[verdict] = verdicts.get(verdict, 0) + 1
-        description = describe_instances([i for i, _ in chosen], [i for i, _ in members]) if len(chosen) > 1 else ""
+        description = describe_instances([i for i, _ in chosen], [i for i, _ in members])
         out.append(CaseSet(body_key, [c["id"] for _, c in chosen], verdicts, description))
     return out
 

@@ -1,8 +1,9 @@
 """What this machine has for building and running the suite, and installing the rest.
 
-`run` and `test` call ensure_packages() first: as root it installs what is
-missing (so a fresh CI machine needs nothing but this repository); anyone else
-gets the exact apt-get line to run and the command goes on without it.
+`run` and `test` call ensure_packages() first (`test` adds the browser that
+the report's browser test drives): as root it installs what is missing (so a
+fresh CI machine needs nothing but this repository); anyone else gets the
+exact apt-get line to run and the command goes on without it.
 """
 
 from __future__ import annotations
@@ -26,6 +27,10 @@ PACKAGES = (
     "python3-pytest",
     "python3-jinja2",
 )
+
+# What the browser test of the HTML report needs (tests/python/test_report_browser.py): `test`
+# installs them too; `run` does not need them. Without them that test is skipped, saying so.
+BROWSER_TEST_PACKAGES = ("chromium", "chromium-driver", "python3-selenium")
 
 WINE = "/usr/lib/wine/wine64"
 WINESERVER = "/usr/lib/wine/wineserver"

@@ -1,7 +1,8 @@
 """JUnit XML for CI systems: one testcase per case and provider build, and
 one per statement and provider build.
 
-Each provider build is a testsuite of its cases; FAIL becomes <failure>,
+Each provider build is a testsuite of its cases; FAIL becomes <failure> (its
+text lists the violated checks with observed and expected values),
 NOT_SUPPORTED <skipped>, BROKEN/TIMEOUT/CRASH <error> with the verdict as
 its type, so a CI view never counts a case that could not be checked as
 passed. A second testsuite per build ("<build> · statements") holds the
@@ -19,6 +20,12 @@ from .results import VERDICTS, clean
 
 def _failure_text(case: dict, entry: dict) -> str:
     lines = [f"{entry['verdict']}: {case['id']}", f"statements: {' '.join(case['statements'])}"]
+    for sid, checks in (entry.get("checks") or {}).items():
+        for v in checks.get("violations") or []:
+            lines.append(f"violated [{sid}] {v.get('check', '')}: observed {v.get('observed', '')}, "
+                         f"expected {v.get('expected', '')} ({v.get('where', '')})")
+    for error in entry.get("harness_errors") or []:
+        lines.append(f"suite defect: {error}")
     if entry.get("message"):
         lines.append(entry["message"])
     for k, v in (entry.get("observed") or {}).items():

@@ -7,6 +7,9 @@
     out/report/                    report.html, summary.md, junit.xml, results.json
     out/gate.json                  with --gate: what the gate checked, its problems and the entries they name
 
+With --gate the report marks the deviations the expectations accept; with
+--baseline DIR it shows what changed since that run (wsaconform diff).
+
 Exit status: 0 every case PASS or NOT_SUPPORTED, 1 otherwise (with --gate:
 the gate's answer instead), 2 usage error, 130 interrupted.
 """
@@ -48,6 +51,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--mutant", default="", metavar="NAME", help="wrap the provider in this mutant")
     parser.add_argument("--chaos-seed", type=int, metavar="N", help="mock only: permitted choices at random")
     parser.add_argument("--gate", metavar="FILE", help="apply these expectations; the exit status is the gate's")
+    parser.add_argument("--baseline", metavar="DIR",
+                        help="a previous run's output directory (or dataset, or results file): the report shows "
+                             "what changed since, as 'wsaconform diff' does")
     parser.add_argument("--runner", default=os.environ.get("WSAC_RUNNER"), metavar="CMD",
                         help="use this runner command instead of building (default: $WSAC_RUNNER)")
     parser.add_argument("--no-build", action="store_true", help="use the runners already built")
@@ -304,7 +310,7 @@ def _finish(outcome: Outcome, args, out: Path) -> int:
     results_files = [str(out / p / "results.jsonl") for p, records in outcome.records.items() if records]
     dataset = None
     if results_files and not args.no_report:
-        dataset = _write_report(results_files, out)
+        dataset = _write_report(results_files, out, args.gate, args.baseline)
     _print_summary(outcome, dataset, out)
     for path in results_files:
         print(f"results: {path}")
@@ -319,15 +325,19 @@ def _finish(outcome: Outcome, args, out: Path) -> int:
     return 0 if all_ran and all_ok else 1
 
 
-def _write_report(results_files: list[str], out: Path) -> dict | None:
-    """Runs `wsaconform report` on the results; returns its dataset."""
+def _write_report(results_files: list[str], out: Path, expectations: str | None = None,
+                  baseline: str | None = None) -> dict | None:
+    """Runs `wsaconform report` on the results (known deviations marked from the gate's expectations,
+    the changes since a baseline); returns its dataset."""
     try:
         from . import report
     except ImportError as err:
         env.log(f"no report: the reporting modules are not available ({err})")
         return None
     report_dir = out / "report"
-    _call(report, [*results_files, "--requirements", str(out / "requirements.json"), "--out", str(report_dir)])
+    extra = (["--expectations", expectations] if expectations else []) + (["--baseline", baseline] if baseline else [])
+    _call(report, [*results_files, "--requirements", str(out / "requirements.json"), "--out", str(report_dir),
+                   *extra])
     return json.loads((report_dir / "results.json").read_text(encoding="utf-8"))
 
 

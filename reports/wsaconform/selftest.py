@@ -3,7 +3,7 @@
     native   ctest of the native build
     mingw    ctest of the mingw-w64 build, each .exe under Wine
     asan     ctest of the AddressSanitizer/UBSan build
-    pytest   tests/python
+    pytest   tests/python (with the HTML report in headless Chromium when it is installed)
 
 The last line sums every part as 'N passed, N failed'; the exit status is
 non-zero when any part failed or could not be built.
@@ -49,7 +49,7 @@ class Part:
 
 
 def run(args) -> int:
-    env.ensure_packages()
+    env.ensure_packages(env.PACKAGES + env.BROWSER_TEST_PACKAGES)
     tools = env.detect_tools()
     parts = [_native(tools)]
     if args.fast or args.no_wine:

@@ -63,8 +63,11 @@ def test_html_escapes_everything_from_results(tmp_path):
     assert "img" not in parser.starts
     # Quotes never break out of an attribute: every attribute the parser saw is one we wrote.
     assert {name for name, _ in parser.attrs} <= {
-        "lang", "charset", "name", "content", "id", "value", "label", "class", "data-provider", "data-verdict",
-        "data-statements", "title", "href"}
+        "lang", "charset", "name", "content", "http-equiv", "id", "value", "label", "class", "data-provider",
+        "data-verdict", "data-verdicts", "data-statements", "data-text", "data-known", "data-col", "data-group",
+        "data-body", "title", "href", "style", "type", "aria-expanded", "colspan", "placeholder", "size", "hidden"}
+    # Style attributes carry only the widths of the summary's bars.
+    assert all(re.fullmatch(r"width:[0-9.]+%", v) for name, v in parser.attrs if name == "style")
     providers = [v for name, v in parser.attrs if name == "data-provider"]
     assert f"{HOSTILE}{QUOTES} · build {QUOTES}" in providers
     assert "\x00" not in page and "\x1b" not in page
@@ -77,6 +80,8 @@ def test_html_is_self_contained(tmp_path):
     assert not any(name == "src" for name, _ in parser.attrs)
     assert all(v.startswith("#") for name, v in parser.attrs if name == "href")
     assert "<link" not in page and "@import" not in page and "url(" not in page
+    # and the page itself forbids fetching anything, should a value ever slip through
+    assert "default-src 'none'" in page
 
 
 def test_html_has_matrix_filters_and_failure_details(tmp_path):
@@ -84,10 +89,9 @@ def test_html_has_matrix_filters_and_failure_details(tmp_path):
     assert 'id="statement-matrix"' in page
     for select in ("f-statement", "f-provider", "f-verdict"):
         assert f'id="{select}"' in page
-    assert "Failures (2)" in page
+    assert "(2 result(s) in 2 group(s))" in page
     assert "text &lt;script&gt;" in page  # statement text shown with the failure
     assert "10045" in page  # observed values
-    assert "no ipv6" in page  # NOT_SUPPORTED reason is in the case grid title
 
 
 def test_expected_values_from_the_catalog(tmp_path):
@@ -95,14 +99,14 @@ def test_expected_values_from_the_catalog(tmp_path):
         {"id": "S14", "level": "MUST", "text": "signaled at return", "reference_behaviour": "event signaled",
          "accepted_codes": [997, 10045]}]}))
     page = (render(tmp_path) / "report.html").read_text()
-    assert "<b>Expected</b>" in page and "event signaled" in page and "<code>997</code>" in page
+    assert "Expected: event signaled; accepted codes: 997, 10045" in page
 
 
 def test_summary_is_short_and_escaped(tmp_path):
     summary = (render(tmp_path) / "summary.md").read_text()
     assert HOSTILE not in summary and "<img" not in summary
     assert "&lt;script&gt;" in summary
-    assert "| Provider |" in summary and "### Failures (2)" in summary
+    assert "| Provider |" in summary and "### Failures (2 result(s) in 2 group(s))" in summary
     # Hostile pipes are escaped: every row of a table has as many cells as its header.
     tables, current = [], []
     for row in summary.splitlines() + [""]:
@@ -179,9 +183,10 @@ def test_statement_checks_are_shown_everywhere(tmp_path):
     assert "WSAC_EXPECT_EQ(ind-&gt;error, 0u)" in page and "10054" in page
     assert "the call pended (2)" in page
     summary = (out / "summary.md").read_text()
-    assert "| S14 | MUST | ⭕ 0/2 |" in summary and "| S16 | MUST | ❌ 2/2 |" in summary
+    # The page's cells: held of those that exercised it; an unexercised one, how many claim it.
+    assert "| S14 | MUST | ⭕ 0 of 2 exercised |" in summary and "| S16 | MUST | ❌ 1/2 |" in summary
     assert "- S14 on mock: 0 of 2 instances (the call returned 0)" in summary
-    assert "\\[S16\\] WSAC\\_EXPECT\\_EQ(ind-&gt;error, 0u): observed 10054, expected 0" in summary
+    assert "- **FAIL** A.Fail on mock [S16]: the case fails S16: 10054 instead of 0" in summary
     root = ET.parse(out / "junit.xml").getroot()
     statements = {c.get("name"): c for s in root.iter("testsuite") if s.get("name") == "mock · statements"
                   for c in s.iter("testcase")}
@@ -189,6 +194,8 @@ def test_statement_checks_are_shown_everywhere(tmp_path):
         "UNEXERCISED: exercised in 0 of 2 instances (the call returned 0)")
     assert statements["S16"].find("failure").get("type") == "DEVIATES"
     assert "A.Fail: WSAC_EXPECT_EQ(ind->error, 0u) observed 10054" in statements["S16"].find("failure").text
+    [failed] = [c for c in root.iter("testcase") if c.get("name") == "A.Fail"]
+    assert "violated [S16] WSAC_EXPECT_EQ(ind->error, 0u): observed 10054, expected 0" in failed.find("failure").text
 
 
 def test_failed_render_leaves_the_previous_report(tmp_path, monkeypatch):
@@ -227,3 +234,128 @@ def test_missing_input_is_a_one_line_error(tmp_path, capsys):
     assert report.main([str(tmp_path / "missing.jsonl"), "--out", str(tmp_path / "out")]) == 2
     assert capsys.readouterr().err == f"wsaconform: error: {tmp_path / 'missing.jsonl'}: no such results file\n"
     assert not (tmp_path / "out").exists()
+
+
+# ---- grouping, known deviations, the rest of the page ------------------------------
+
+from report_fixture import make_expectations, make_run, render_full  # noqa: E402
+from test_results import checks  # noqa: E402
+from wsaconform import failure_groups  # noqa: E402
+
+
+def test_failures_are_one_entry_per_body_and_signature(tmp_path):
+    """Eight instances failing BAD-1 with the same values are one entry, split only where an expectation
+    accepts some of them; a crash is its own entry."""
+    out = tmp_path / "out"
+    assert report.main([make_run(tmp_path), "--out", str(out), "--expectations", make_expectations(tmp_path)]) == 0
+    page = (out / "report.html").read_text()
+    assert page.count('<details class="failure item') == 3
+    assert "BufferCountZero: 4 instances (Udp4 × 4 mechanisms) fail BAD-1 the same way: ret=-1 err=997 instead " \
+           "of 10022" in page
+    assert "Immediate: 1 instance (Tcp4PortWSARecv) crashes: runner died of signal 11" in page
+    # The violated check, observed against expected, once per entry.
+    failures = page[page.index('<section id="failures"'):page.index('<section id="observed"')]
+    assert failures.count("<code>WSAC_EXPECT_EQ(call.wsa_error, 10022)</code>") == 2
+    # The accepted half is marked, with its reason, and comes last.
+    known = page.index('data-known="yes"')
+    assert known > page.index('data-known="no"')
+    assert "Wine 8.0 takes a receive with no buffers as a zero-length receive." in page[known:]
+    summary = (out / "summary.md").read_text()
+    assert "- **FAIL** (known deviation, providers\\[0\\].expect\\[0\\]) Failed/BadInput.BufferCountZero" in summary
+
+
+def test_one_group_instead_of_one_box_per_instance_shrinks_the_page(tmp_path):
+    lines = [line(id=f"Failed/BadInput.BufferCountZero/{k}{m}{c}", suite="BadInput", name="BufferCountZero",
+                  statements=["BAD-1"], verdict="FAIL", message=f"{m} call=pending",
+                  checks=checks(violated=["BAD-1"], observed="ret=-1 err=997", expected="10022"))
+             for k in ("Tcp4", "Udp4") for m in ("Event", "Routine", "Port", "Polling")
+             for c in ("WSARecv", "WSARecvFrom", "WSASend", "WSASendTo")]
+    out = tmp_path / "out"
+    assert report.main([write(tmp_path / "r.jsonl", *lines), "--out", str(out)]) == 0
+    page = (out / "report.html").read_text()
+    assert page.count('<details class="failure item') == 1
+    assert "BufferCountZero: 32 instances (Tcp4/Udp4 × 4 mechanisms × 4 calls) fail BAD-1 the same way: " \
+           "ret=-1 err=997 instead of 10022" in page
+    assert page.count("BAD-1 broke") == 1  # the message of the violated check, shown once
+
+
+def test_instances_are_named_compactly():
+    def inst(param):
+        return failure_groups.instance(f"P/S.N/{param}", "S", "N")
+
+    body = [inst(f"{k}{m}WSARecv") for k in ("Tcp4", "Tcp6", "Udp4", "Udp6") for m in ("Event", "Port")]
+    assert failure_groups.describe_instances(body, body) == "4 socket kinds × Event/Port"
+    assert failure_groups.describe_instances(body[:2], body) == "Tcp4 × Event/Port"
+    assert failure_groups.describe_instances([body[0], body[3]], body) == "some of Tcp4/Tcp6 × Event/Port"
+    assert failure_groups.atoms("Tcp4NonBlockingWSARecvFrom") == ("Tcp4", "NonBlocking", "WSARecvFrom")
+    assert failure_groups.atoms("weird_name") == ("weird_name",)
+
+
+def test_lines_without_checks_meet_by_their_message_with_the_instance_masked(tmp_path):
+    lines = [line(id=f"P/S.N/Tcp4{m}", suite="S", name="N", verdict="FAIL", checks=None,
+                  message=f"../../../cases/x.cc:9: failed\n{m} call=immediate ret=0") for m in ("Event", "Port")]
+    lines.append(line(id="P/S.N/Tcp4Routine", suite="S", name="N", verdict="FAIL", checks=None,
+                      message="../../../cases/x.cc:9: failed\nRoutine call=pending ret=-1"))
+    result_set, catalog, _ = collate.load_inputs([write(tmp_path / "r.jsonl", *lines)], quiet=True)
+    groups = failure_groups.group_failures(collate.build_dataset(result_set, catalog, quiet=True))
+    assert [g.count for g in groups] == [2, 1]
+    assert groups[0].headline().startswith("N: 2 instances (Event/Port) fail (no per-check record) the same way")
+
+
+def test_gate_outcome_marks_what_the_gate_found(tmp_path):
+    gate = tmp_path / "gate.json"
+    gate.write_text(json.dumps({"ok": False, "problems": [
+        {"kind": "NEW FAILURE", "text": "Failed/BadInput.BufferCountZero/Udp4EventWSARecv deviates",
+         "provider": "winsock · Wine 8.0", "case": "Failed/BadInput.BufferCountZero/Udp4EventWSARecv"}]}))
+    out = tmp_path / "out"
+    assert report.main([make_run(tmp_path), "--out", str(out), "--gate-json", str(gate)]) == 0
+    page = (out / "report.html").read_text()
+    assert "gate: new failure" in page and "gate: NEW FAILURE: Failed/BadInput.BufferCountZero/Udp4Event" in page
+
+
+def test_an_expectations_file_the_gate_refuses_is_a_warning_not_a_missing_report(tmp_path, capsys):
+    old = tmp_path / "v1.json"
+    old.write_text(json.dumps({"format": "wsaconform-expectations", "version": 1, "providers": []}))
+    out = tmp_path / "out"
+    assert report.main([make_run(tmp_path), "--out", str(out), "--expectations", str(old)]) == 0
+    assert "no deviation marked as known" in capsys.readouterr().err
+    assert "no deviation marked as known" in (out / "report.html").read_text()
+
+
+def test_every_section_is_in_the_page(tmp_path):
+    out = render_full(tmp_path, report)
+    page = (out / "report.html").read_text()
+    for section in ("summary", "changes", "matrix", "failures", "observed", "kill-matrix", "chaos-coverage",
+                    "statements", "cases"):
+        assert f'<section id="{section}"' in page, section
+    # Matrix cells carry the counts behind the verdict; rows are grouped by the catalog's groups.
+    assert "<b>DEVIATES</b> 0/8" in page and "<b>CONFORMS</b> 8/8" in page
+    assert "<b>BAD</b> Bad input" in page
+    assert "70/160" in page and "the receive pended ×90" in page  # chaos coverage
+    assert "Kill matrix (1 of 2 killed)" in page
+    observed = page[page.index('<section id="observed"'):page.index('<section id="kill-matrix"')]
+    assert observed.count("completions in order, 4 of 4") == 2  # MAY reports: once per provider and body
+    assert "8 <span class=\"n\">(Tcp4/Udp4 × 4 mechanisms)</span>" in observed
+    # The summary: MUST statements and cases per provider, worst first.
+    summary = page[page.index('<section id="summary"'):page.index('<section id="changes"')]
+    assert summary.index(">BAD-1<") < summary.index(">S14<")
+    changes = page[page.index('<section id="changes"'):page.index('<section id="matrix"')]
+    assert "New failures" in changes and "Removed cases" in changes
+    assert changes.index("New failures") < changes.index("Removed cases")
+    md_text = (out / "summary.md").read_text()
+    assert "### Changes since" in md_text and "**New failures (5)**" in md_text
+
+
+def test_run_with_a_baseline_shows_the_changes(wsaconform, fake_runner, tmp_path):
+    first = wsaconform("run", "--runner", fake_runner, "--out", str(tmp_path / "first"), "--jobs", "1",
+                       env={"FAKE_CASES": "4"})
+    assert first.returncode == 0, first.stderr
+    second = wsaconform("run", "--runner", fake_runner, "--out", str(tmp_path / "second"), "--jobs", "1",
+                        "--baseline", str(tmp_path / "first"), env={"FAKE_CASES": "5", "FAKE_FAIL": "Case01"})
+    assert second.returncode == 1
+    assert "1 new failures, 0 fixed, 0 changed, 1 new cases, 0 removed cases" in second.stdout
+    page = (tmp_path / "second" / "report" / "report.html").read_text()
+    changes = page[page.index('<section id="changes"'):page.index('<section id="matrix"')]
+    assert "Fake/Suite.Case01: 1 instance (Mock) fails S2: 2 instead of 1" in changes
+    diff = wsaconform("diff", str(tmp_path / "first"), str(tmp_path / "second"))
+    assert diff.returncode == 1 and diff.stdout.index("NEW FAILURES (1)") < diff.stdout.index("NEW CASES (1)")
