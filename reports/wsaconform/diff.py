@@ -291,6 +291,10 @@ def _subject(group: Group) -> str:
 
 
 def _listing(group: Group) -> list[str]:
+    """The instances by name, unless "Tcp4/Udp4 × 4 mechanisms" already names every one of them."""
+    dims = group.instances_text
+    if dims and not dims.startswith("some of"):
+        return []
     if group.members[0].inst.param and group.count > 1:
         return [f"instances: {_instances([m.inst.id for m in group.members])}"]
     return []
@@ -307,7 +311,8 @@ def _fixed(group: Group) -> Entry:
 
 
 def _changed(ch: Changed) -> Entry:
-    details = [f"was: {ch.old.how() if ch.old else '?'}", f"now: {ch.new.how()}", *_listing(ch.new)]
+    was = f"{ch.old.verdict}: {ch.old.how()}" if ch.old else "?"
+    details = [f"was: {was}", f"now: {ch.new.verdict}: {ch.new.how()}", *_listing(ch.new)]
     return Entry(f"{ch.new.body_key}: {_subject(ch.new)}", details, [m.inst.id for m in ch.new.members])
 
 

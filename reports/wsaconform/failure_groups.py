@@ -91,7 +91,8 @@ def _kind(values) -> str | None:
 
 def describe_instances(chosen: list[Instance], body: list[Instance]) -> str:
     """"Tcp4/Udp4 × 4 mechanisms × 4 calls" when the chosen instances are every combination of their
-    words; otherwise "of Tcp4/Udp4 × Event/Port × WSARecv" (some of the combinations)."""
+    words; "all the body has: ..." when they are every instance of a body that has only some of the
+    combinations; otherwise "some of Tcp4/Udp4 × Event/Port × WSARecv"."""
     params = [c.param for c in chosen]
     if not all(params):
         return ""
@@ -118,6 +119,8 @@ def describe_instances(chosen: list[Instance], body: list[Instance]) -> str:
     text = " × ".join(parts)
     if product == len(set(params)):
         return text
+    if set(params) == {c.param for c in body}:
+        return f"all the body has: {text}"
     return f"some of {text}"
 
 

@@ -305,7 +305,8 @@ def _failure_views(groups: list[Group], statements: dict[str, dict], index: dict
             "statements_attr": " ".join(shown), "search": _search(g.body_key, *[m.inst.param for m in g.members],
                                                                    *g.statements),
             "violations": violations, "harness_errors": list(first.entry.get("harness_errors") or []),
-            "message": (first.entry.get("message") or "") if g.kind != "checks" or not violations else "",
+            # The message says again what the violated checks or the suite's defects already list.
+            "message": (first.entry.get("message") or "") if g.kind not in ("checks", "harness") else "",
             "first": first.inst.short, "statement_rows": rows, "observed": _observed(g.members),
             "members": [{"n": case_number[m.inst.id], "id": m.inst.id, "short": m.inst.short} for m in g.members],
         })

@@ -47,7 +47,7 @@ def test_sections_in_order_with_grouped_entries(tmp_path, capsys):
     assert "  F/B.Zero: 2 instances (Event/Port) fail BAD-1 the same way: 997 instead of 10022" in text
     assert "  F/B.Added: 1 instance (Tcp4Port) fails BAD-1: 997 instead of 10022" in text
     assert "  F/B.Null: 2 instances (Event/Port) pass now; failed: 997 instead of 10022" in text
-    assert "    was: 997 instead of 10022\n    now: 10045 instead of 10022" in text
+    assert "    was: FAIL: 997 instead of 10022\n    now: FAIL: 10045 instead of 10022" in text
     assert "  F/B.Gone: 1 instance (Tcp4Event): PASS 1" in text
 
 
