@@ -371,7 +371,10 @@ def render_text(c: Comparison) -> str:
 
 
 def render_markdown(c: Comparison, heading: str = "##") -> str:
-    from .report import md
+    try:
+        from .report import md
+    except ImportError as err:
+        raise UsageError(f"--markdown needs the reporting modules ({err}); the text form does not") from None
 
     lines = [f"{heading} Changes since {md(c.old_name)}", "",
              f"{md(c.old_name)} ({c.old_results} results) → {md(c.new_name)} ({c.new_results} results)"]

@@ -31,6 +31,11 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+# Debian's python3-jinja2 (which brings markupsafe). Without it this module does not load, and
+# `run` says so and goes on without a report.
+import jinja2
+from markupsafe import Markup
+
 from .collate import (
     STATEMENT_VERDICTS,
     build_dataset,
@@ -86,12 +91,7 @@ def _md_finalize(value):
 
 @lru_cache(maxsize=None)
 def _environments():
-    """(HTML environment, Markdown environment); jinja2 is imported only when a report is rendered."""
-    try:
-        import jinja2
-        from markupsafe import Markup
-    except ImportError as err:
-        raise UsageError(f"the reports need jinja2 (Debian: apt-get install python3-jinja2): {err}") from None
+    """(HTML environment, Markdown environment, Markup)."""
 
     def html_finalize(value):
         if isinstance(value, Markup) or not isinstance(value, str):
@@ -597,10 +597,17 @@ def extras_from_args(args, dataset: dict) -> dict:
     if getattr(args, "baseline", None):
         from .diff import compare, load_side, render_markdown
 
-        old = load_side(args.baseline)
-        comparison = compare(old, dataset, args.baseline, "this run")
-        extras["comparison"] = comparison
-        extras["comparison_md"] = render_markdown(comparison, heading="###")
+        try:
+            old = load_side(args.baseline)
+        except UsageError as err:
+            # The run's own report matters more than the comparison: say why there is none.
+            message = f"no comparison with the baseline: {err}"
+            warn(message)
+            extras["warnings"].append(message)
+        else:
+            comparison = compare(old, dataset, args.baseline, "this run")
+            extras["comparison"] = comparison
+            extras["comparison_md"] = render_markdown(comparison, heading="###")
     return extras
 
 

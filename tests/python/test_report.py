@@ -359,3 +359,10 @@ def test_run_with_a_baseline_shows_the_changes(wsaconform, fake_runner, tmp_path
     assert "Fake/Suite.Case01: 1 instance (Mock) fails S2: 2 instead of 1" in changes
     diff = wsaconform("diff", str(tmp_path / "first"), str(tmp_path / "second"))
     assert diff.returncode == 1 and diff.stdout.index("NEW FAILURES (1)") < diff.stdout.index("NEW CASES (1)")
+
+
+def test_a_baseline_that_cannot_be_read_costs_the_comparison_not_the_report(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert report.main([make_run(tmp_path), "--out", str(out), "--baseline", str(tmp_path / "missing")]) == 0
+    assert "no comparison with the baseline" in capsys.readouterr().err
+    assert '<section id="changes"' not in (out / "report.html").read_text()
