@@ -28,6 +28,7 @@ from .collate import build_dataset, load_inputs
 from .errors import UsageError
 from .failure_groups import Group, bodies, describe_instances, group_failures, instance, signature
 from .results import OK_VERDICTS
+from .summary import Cell
 
 EXIT_SAME = 0
 EXIT_WORSE = 1
@@ -180,10 +181,8 @@ def _case_sets(dataset: dict, label: str, ids: set[str]) -> list[CaseSet]:
 
 
 def _statement_cell(res: dict) -> str:
-    verdict = res.get("verdict", "NOT_TESTED")
-    if verdict == "NOT_TESTED" or not res.get("instances"):
-        return verdict
-    return f"{verdict} {res.get('exercised', 0)}/{res['instances']}"
+    """As the terminal table shows it: "CONFORMS 14/16" (instances that exercised it / that claim it)."""
+    return str(Cell(res.get("verdict", "NOT_TESTED"), res.get("exercised", 0), res.get("instances", 0)))
 
 
 def compare_provider(old: dict, new: dict, old_label: str, new_label: str) -> ProviderDiff:

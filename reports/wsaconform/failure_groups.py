@@ -178,10 +178,6 @@ def signature(entry: dict, inst: Instance) -> tuple:
     return (kind, verdict, legacy_message(entry.get("message", ""), inst))
 
 
-def signature_kind(sig: tuple) -> str:
-    return sig[0]
-
-
 # ---- groups --------------------------------------------------------------------
 
 
@@ -356,7 +352,7 @@ def acceptance_from_expectations(expectations) -> callable:
     """acceptance() for group_failures: the entries of an expectations file (version 2) that cover a
     failure the way the gate does: every violated statement by an entry with its signature, or a case
     that could not finish by an entry with its verdict."""
-    from .results import case_result_from_json
+    from .results import _Invalid, case_result_from_json
 
     entries = expectations.entries
     todo = set(expectations.todo())
@@ -365,7 +361,7 @@ def acceptance_from_expectations(expectations) -> callable:
         line = _line(case, provider, entry)
         try:
             result = case_result_from_json(line)
-        except Exception:  # noqa: BLE001 - a result the dataset could not round-trip is simply not accepted
+        except _Invalid:  # a result the dataset cannot give back as a line is accepted by no entry
             return []
         naming = [e for e in entries if e.case_matches(result)]
         found: list = []
