@@ -61,12 +61,16 @@ void WSAC_CALLBACK SequencedRoutine(DWORD error, DWORD transferred, LPWSAOVERLAP
   op->routine_runs.fetch_add(1);
 }
 
-// One send of a series: its content (CounterPattern), cut into `parts`
-// WSABUF entries.
+// One send of a series: the buffer it posts, cut into `parts` WSABUF
+// entries, and what that buffer held when posted (the buffer itself is the
+// provider's until the send is indicated, and a provider may write it: S12).
 struct Payload {
+  Payload(std::vector<char> content, size_t parts)
+      : data(SendBuffer(content)), len(content.size()), parts(parts), posted(std::move(content)) {}
   char* data;
   size_t len;
   size_t parts;
+  std::vector<char> posted;
 };
 
 // Whether two byte ranges hold the same bytes, in any order.
@@ -83,8 +87,8 @@ bool SameBytes(const char* a, size_t a_len, const char* b, size_t b_len) {
 // (another send's bytes: S21).
 enum class Placement { AsPosted, ReorderedWithin, Elsewhere };
 Placement Compare(const char* got, size_t got_len, const Payload& want) {
-  if (got_len == want.len && std::equal(got, got + got_len, want.data)) return Placement::AsPosted;
-  if (want.parts > 1 && SameBytes(got, got_len, want.data, want.len)) return Placement::ReorderedWithin;
+  if (got_len == want.len && std::equal(got, got + got_len, want.posted.begin())) return Placement::AsPosted;
+  if (want.parts > 1 && SameBytes(got, got_len, want.posted.data(), want.len)) return Placement::ReorderedWithin;
   return Placement::Elsewhere;
 }
 
@@ -144,14 +148,23 @@ class OrderingCase : public PairCase {
     observer.Track(op, ret, ret == 0 ? 0 : p.WSAGetLastError());
     return op;
   }
-  // Posts receive i of a series that no data has been sent for yet. The
-  // first must pend for the case to start; each later one is posted while
-  // the earlier ones are outstanding, which S19 says the provider accepts.
-  Operation& PostOutstandingRecv(size_t i, char* buf, size_t len) {
-    Operation& op = PostRecv(buf, len);
-    if (i == 0 && op.outcome != Outcome::Pending)
-      throw SetupFailed("a receive posted before any data was sent did not pend: " + observer.Describe(op));
-    return op;
+  // Posts a series of receives (into recv_bufs_, recvs_) before any data is
+  // sent. The first must pend for the case to start; each later one is
+  // posted while the earlier ones are outstanding, and S19 says the provider
+  // accepts it (with no data there, accepted means pending).
+  void PostOutstandingRecvs(const std::vector<size_t>& lens) {
+    for (size_t i = 0; i < lens.size(); ++i) {
+      recv_bufs_.push_back(ReceiveBuffer(lens[i]));
+      Operation& op = PostRecv(recv_bufs_.back(), lens[i]);
+      recvs_.push_back(&op);
+      if (i == 0 && op.outcome != Outcome::Pending)
+        throw SetupFailed("a receive posted before any data was sent did not pend: " + observer.Describe(op));
+      if (i > 0) {
+        WSAC_ASSERT_EQ("S19", op.outcome, Outcome::Pending)
+            << "receive " << i << ", posted while " << i << " were outstanding and no data was sent: "
+            << observer.Describe(op);
+      }
+    }
   }
 
   // With no send buffer a stream send waits for the peer to take its bytes,
@@ -234,7 +247,7 @@ class OrderingCase : public PairCase {
   // broken, and the order cannot be judged.
   void ExpectStreamInOrder(const std::vector<char>& got) {
     std::vector<char> sent;
-    for (const Payload& d : s_.payloads) sent.insert(sent.end(), d.data, d.data + d.len);
+    for (const Payload& d : s_.payloads) sent.insert(sent.end(), d.posted.begin(), d.posted.end());
     if (!SameBytes(got.data(), got.size(), sent.data(), sent.size()))
       throw SetupFailed("the peer received bytes no send posted (first difference at stream offset " +
                         std::to_string(FirstMismatch(got, 0)) + "): not an order the sends could be judged by");
@@ -403,6 +416,8 @@ class OrderingCase : public PairCase {
 
   CompletionObserver peer_observer_;  // the peer's own receives, by event
   SendSeries s_;
+  std::vector<char*> recv_bufs_;  // the receives of the side under test
+  std::vector<Operation*> recvs_;
 };
 
 class Ordering : public OrderingCase {};
@@ -413,21 +428,15 @@ class Ordering : public OrderingCase {};
 // indicated is reported).
 WSAC_CASE_P(Ordering, ManyReceivesFilledInOrder, "S19", "S23", "S24", "S7") {
   constexpr size_t kCount = 64;
-  std::vector<size_t> sizes;
-  std::vector<char*> bufs;
-  std::vector<Operation*> ops;
+  std::vector<size_t> sizes, lens;
   for (size_t i = 0; i < kCount; ++i) {
     sizes.push_back(pair.stream() ? 100 + (i * 37) % 400 : 100 + i * 13);
-    const size_t len = pair.stream() ? sizes[i] : 2048;
-    bufs.push_back(ReceiveBuffer(len));
-    Operation& op = PostOutstandingRecv(i, bufs.back(), len);
-    if (i > 0) {
-      WSAC_ASSERT_EQ("S19", op.outcome, Outcome::Pending)
-          << "receive " << i << ", posted while " << i << " were outstanding and no data was sent: "
-          << observer.Describe(op);
-    }
-    ops.push_back(&op);
+    lens.push_back(pair.stream() ? sizes[i] : 2048);
   }
+  PostOutstandingRecvs(lens);
+  if (HasFatalFailure()) return;
+  const std::vector<char*>& bufs = recv_bufs_;
+  const std::vector<Operation*>& ops = recvs_;
   // Stream: exactly the posted capacity, so every receive completes however
   // the provider chunks it (S17). Datagram: one per receive.
   std::vector<char> stream_sent;
@@ -470,19 +479,10 @@ WSAC_CASE_P(Ordering, ManyReceivesFilledInOrder, "S19", "S23", "S24", "S7") {
 // was sent.
 WSAC_CASE_P(Ordering, EarliestPostedReceiveGetsEachArrival, "S23", "S19", "S7") {
   constexpr size_t kCount = 8, kPiece = 100;
-  const size_t len = pair.stream() ? kPiece : 1024;
-  std::vector<char*> bufs;
-  std::vector<Operation*> ops;
-  for (size_t i = 0; i < kCount; ++i) {
-    bufs.push_back(ReceiveBuffer(len));
-    Operation& op = PostOutstandingRecv(i, bufs.back(), len);
-    if (i > 0) {
-      WSAC_ASSERT_EQ("S19", op.outcome, Outcome::Pending)
-          << "receive " << i << ", posted while " << i << " were outstanding and no data was sent: "
-          << observer.Describe(op);
-    }
-    ops.push_back(&op);
-  }
+  PostOutstandingRecvs(std::vector<size_t>(kCount, pair.stream() ? kPiece : 1024));
+  if (HasFatalFailure()) return;
+  std::vector<char*>& bufs = recv_bufs_;
+  std::vector<Operation*>& ops = recvs_;
   size_t next = 0;      // first receive not yet indicated
   size_t received = 0;  // stream bytes received so far
   const std::vector<char> stream_sent = CounterPattern(0, kCount * kPiece);
@@ -547,7 +547,7 @@ WSAC_CASE_P(Ordering, MixedSizeSendsInOrder, "S21", "S20", "S22", "ARG-10", "WIN
     size_t len = pair.stream() ? 1 + (i * 977) % 6000 : 50 + (i * 29) % 900;
     std::vector<char> content =
         pair.stream() ? CounterPattern(total, len) : CounterPattern(0, len, 400 + static_cast<unsigned>(i));
-    s_.payloads.push_back({SendBuffer(content), len, 1 + i % 3});
+    s_.payloads.emplace_back(std::move(content), 1 + i % 3);
     total += len;
   }
   std::vector<char*> peer_bufs;
@@ -577,7 +577,7 @@ class StreamOrdering : public OrderingCase {};
 // indications is reported).
 WSAC_CASE_P(StreamOrdering, QueuedSendsTransmittedInOrder, "S20", "S21", "S22", "WIN-13") {
   constexpr size_t kCount = 64, kEach = 16 * 1024;
-  for (size_t i = 0; i < kCount; ++i) s_.payloads.push_back({SendBuffer(CounterPattern(i * kEach, kEach)), kEach, 1});
+  for (size_t i = 0; i < kCount; ++i) s_.payloads.emplace_back(CounterPattern(i * kEach, kEach), 1);
   NoSendBuffer();
   for (size_t i = 0; i < kCount; ++i) {
     IssueSend(i);
@@ -592,12 +592,12 @@ WSAC_CASE_P(StreamOrdering, QueuedSendsTransmittedInOrder, "S20", "S21", "S22", 
 // the first holds the earlier bytes; S7: what they hold was sent. S19: the
 // second is accepted while the first is outstanding.
 WSAC_CASE_P(StreamOrdering, TwoSixteenByteReceivesSplitOneSend, "S19", "S23", "WIN-4", "S7") {
-  char* first = ReceiveBuffer(16);
-  char* second = ReceiveBuffer(16);
-  Operation& r0 = PostOutstandingRecv(0, first, 16);
-  Operation& r1 = PostOutstandingRecv(1, second, 16);
-  WSAC_ASSERT_EQ("S19", r1.outcome, Outcome::Pending)
-      << "a second receive posted while the first was outstanding and no data was sent: " << observer.Describe(r1);
+  PostOutstandingRecvs({16, 16});
+  if (HasFatalFailure()) return;
+  char* first = recv_bufs_[0];
+  char* second = recv_bufs_[1];
+  Operation& r0 = *recvs_[0];
+  Operation& r1 = *recvs_[1];
   const std::vector<char> sent = CounterPattern(0, 32);
   pair.SendFromPeer(sent);
   std::optional<Indication> i0 = observer.Wait(r0);
@@ -644,8 +644,7 @@ WSAC_CASE_P(DatagramOrdering, QueuedDatagramsTransmittedInOrder, "S20", "S21", "
   std::vector<char*> peer_bufs;
   std::vector<Operation*> peer = PostPeerReceives(kCount, 1024, &peer_bufs);
   for (size_t i = 0; i < kCount; ++i) {
-    std::vector<char> content = CounterPattern(0, 200 + i * 10, 500 + static_cast<unsigned>(i));
-    s_.payloads.push_back({SendBuffer(content), content.size(), 1});
+    s_.payloads.emplace_back(CounterPattern(0, 200 + i * 10, 500 + static_cast<unsigned>(i)), 1);
   }
   for (size_t i = 0; i < kCount; ++i) {
     IssueSend(i);

@@ -135,7 +135,8 @@ class ReceiveBuffering : public BufferingCase {};
 
 // S7: a receive over two buffers posted before data arrives gets the data
 // in those buffers; ARG-8: the first buffer gets the leading bytes and the
-// second continues where the first ends.
+// second continues where the first ends. The data fills both exactly, so
+// when a stream receive completes is no question here (that is S17's).
 WSAC_CASE_P(ReceiveBuffering, PostedBuffersFilledOnArrival, "S7", "ARG-8") {
   char* first = ReceiveBuffer(64);
   char* second = ReceiveBuffer(64);
@@ -143,7 +144,7 @@ WSAC_CASE_P(ReceiveBuffering, PostedBuffersFilledOnArrival, "S7", "ARG-8") {
   WSAC_ASSERT_EQ("S7", op.outcome, Outcome::Pending)
       << "nothing was queued, so the receive must wait for the data: " << observer.Describe(op);
 
-  const std::vector<char> data = CounterPattern(0, 100);
+  const std::vector<char> data = CounterPattern(0, 128);
   pair.SendFromPeer(data);
   std::optional<Indication> ind = observer.Wait(op);
   ObserveIndication("recv", ind);
@@ -167,19 +168,19 @@ WSAC_CASE_P(ReceiveBuffering, PostedBuffersFilledOnArrival, "S7", "ARG-8") {
     WSAC_EXPECT_EQ("ARG-8", FirstMismatch(laid_out, 0), -1)
         << "the first buffer must hold bytes 0-63 and the second continue at byte 64";
   }
-  Observe("written_past_count.buffer1", WrittenPastCount(first, in_first, 64));
-  Observe("written_past_count.buffer2", WrittenPastCount(second, in_second, 64));
 }
 
 // S8: data already queued goes into a newly posted receive without any more
 // data arriving; immediate completion or a later indication are both allowed.
+// The buffer is the size of the queued data, so a stream receive that waits
+// to fill its buffer (S17's business) still completes.
 WSAC_CASE_P(ReceiveBuffering, QueuedDataCopiedAtPost, "S8") {
   const std::vector<char> data = CounterPattern(0, 300);
   pair.SendFromPeer(data);
   pair.WaitUntilQueued(pair.a, data.size());
 
-  char* buf = ReceiveBuffer(1024);
-  Operation& op = Post({{1024, buf}});
+  char* buf = ReceiveBuffer(300);
+  Operation& op = Post({{300, buf}});
   ObserveCall("recv", op.call_ret, op.call_error);
   Observe("recv.outcome", OutcomeName(op.outcome));
   WSAC_ASSERT_NE("S8", op.outcome, Outcome::Failed) << "a receive with data queued failed: " << observer.Describe(op);
@@ -194,21 +195,21 @@ WSAC_CASE_P(ReceiveBuffering, QueuedDataCopiedAtPost, "S8") {
 
 // S8: when the receive returns 0 the queued bytes are in the buffer before
 // any wait or dequeue has happened; ARG-13: the call stored the count its
-// indication reports.
+// indication reports. The buffer is the size of the queued data (as above).
 WSAC_CASE_P(ReceiveBuffering, ImmediateResultAlreadyInBuffer, "S8", "ARG-13") {
   const std::vector<char> data = CounterPattern(0, 200, 3);
   pair.SendFromPeer(data);
   pair.WaitUntilQueued(pair.a, data.size());
 
-  char* buf = ReceiveBuffer(512);
+  char* buf = ReceiveBuffer(200);
   DWORD* bytes = LongLivedWord(0xB17E5);
   Operation& op = observer.NewOperation(pair.a);
-  WSABUF wsabuf{512, buf};
+  WSABUF wsabuf{200, buf};
   int ret = p.WSARecv(pair.a, &wsabuf, 1, bytes, LongLivedWord(0), &op.ov, observer.routine());
   observer.Track(op, ret, ret == 0 ? 0 : p.WSAGetLastError());
   // What the buffer and the count held when the call returned, before
   // anything (an alertable wait, a dequeue) could let a provider finish late.
-  const std::vector<char> at_return(buf, buf + 512);
+  const std::vector<char> at_return(buf, buf + 200);
   const DWORD bytes_at_return = *bytes;
   ObserveCall("recv", op.call_ret, op.call_error);
   Observe("recv.outcome", OutcomeName(op.outcome));
