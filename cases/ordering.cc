@@ -534,10 +534,10 @@ WSAC_CASE_P(Ordering, EarliestPostedReceiveGetsEachArrival, "S23", "S19", "S7") 
 }
 
 // S21: 32 sends of one to three buffers each, queued at once (on a stream
-// with SO_SNDBUF 0, so they queue behind one another): the peer
-// receives them in the order supplied (one datagram per send on UDP), each
-// send's buffers in array order (ARG-10); S20: those issued while an earlier
-// one pended are accepted and complete; WIN-13: on a stream with their full
+// with SO_SNDBUF 0, so they queue behind one another): the peer receives
+// them in the order supplied (one datagram per send on UDP), each send's
+// buffers in array order (ARG-10); S20: those issued while an earlier one
+// pended are accepted and complete; WIN-13: on a stream with their full
 // count (S22: the order of their indications is reported).
 WSAC_CASE_P(Ordering, MixedSizeSendsInOrder, "S21", "S20", "S22", "ARG-10", "WIN-13") {
   constexpr size_t kCount = 32;
@@ -572,9 +572,9 @@ INSTANTIATE_TEST_SUITE_P(Ordering, Ordering, ValuesIn(Cross({.kinds = AllKinds()
 class StreamOrdering : public OrderingCase {};
 
 // S21: 1 MiB as 64 queued 16 KiB sends (SO_SNDBUF 0, so they queue behind
-// one another) arrives at the peer byte-exact in supplied order; S20: the sends queued behind pending ones are accepted and
-// complete; WIN-13: each with its full count (S22: the order of their
-// indications is reported).
+// one another) arrives at the peer byte-exact in supplied order; S20: the
+// sends queued behind pending ones are accepted and complete; WIN-13: each
+// with its full count (S22: the order of their indications is reported).
 WSAC_CASE_P(StreamOrdering, QueuedSendsTransmittedInOrder, "S20", "S21", "S22", "WIN-13") {
   constexpr size_t kCount = 64, kEach = 16 * 1024;
   for (size_t i = 0; i < kCount; ++i) s_.payloads.emplace_back(CounterPattern(i * kEach, kEach), 1);

@@ -69,9 +69,9 @@ class BufferingCase : public PairCase {
     observer.Track(op, ret, ret == 0 ? 0 : p.WSAGetLastError());
     return op;
   }
-  // A receive posted while nothing was sent: it must be accepted and pend
-  // before the case can send what it waits for. Which statement a failure
-  // breaks depends on the case, so this only reports whether it held.
+  // A receive posted while nothing was sent. A refusal is no statement of
+  // this file (the case cannot start); whether it pends is the case's check,
+  // of the statement it tests.
   Operation& PostBeforeData(std::vector<WSABUF> bufs) {
     Operation& op = Post(std::move(bufs));
     ObserveCall("recv", op.call_ret, op.call_error);
