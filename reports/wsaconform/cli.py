@@ -26,6 +26,7 @@ SUBCOMMANDS = {
     "gate": ("gate", "compare results with expectations; exit status for CI"),
     "expectations": ("derive", "expectations files: 'derive' drafts one from results"),
     "killmatrix": ("killmatrix", "run every mutant; fail when no check of its own statement catches one"),
+    "flakes": ("flakes", "run the suite N times shuffled; list every case whose outcome changed"),
 }
 
 
