@@ -48,13 +48,15 @@ QUERY_TIMEOUT_S = 300
 EXIT_USAGE = 2
 EXIT_WATCHDOG = 3
 DURATIONS_FILE = "durations.json"
-# Runner processes per core when --jobs is not given. Measured with
-# bench/jobs_sweep.py on the 2-core reference machine (docs/scheduling.md):
-# under Wine the full suite's wall time stops falling at ~8 processes per
-# core, because every Winsock call of every runner goes through the one
-# single-threaded wineserver; the mock (real-time quiet windows) spends its
-# cases asleep and keeps gaining up to 16 per core.
-JOBS_PER_CORE = {"winsock": 8, "mock": 16}
+# Runner processes per core when --jobs is not given, measured with
+# bench/jobs_sweep.py on the 2-core machine (numbers in docs/scheduling.md).
+# Under Wine, past 12 per core the wall time stops falling while every case
+# gets slower (each Wine process costs CPU to start, and every Winsock call
+# of every runner goes through the one wineserver). The mock's cases sleep
+# through real-time quiet windows, so it gains up to 32 per core; once its
+# clock is virtual its cases compute instead, and so many processes cost
+# only their start-up.
+JOBS_PER_CORE = {"winsock": 12, "mock": 32}
 DEFAULT_JOBS_PER_CORE = 4  # a provider never measured
 
 
@@ -499,7 +501,9 @@ class Shard:
             return []
         took_ms = self._dead_case_duration_ms(now)
         where = f"see {self._log.name}"
-        if status not in (0, 1, EXIT_USAGE) and not self._order_known:
+        wrote_its_timeout = status == EXIT_WATCHDOG and bool(self._this_run) \
+            and self._this_run[-1].get("verdict") == "TIMEOUT"
+        if status not in (0, 1, EXIT_USAGE) and not wrote_its_timeout and not self._order_known:
             return self._unattributable_death(status, guard_fired)
         if guard_fired:
             return [self._blame("TIMEOUT", f"no result for {self._settings.guard:g} s: wsaconform run "
@@ -512,7 +516,7 @@ class Shard:
         if status == EXIT_USAGE:
             raise RunnerError(f"runner refused the shard ({describe_status(status)}): {self._log_tail()}")
         if status == EXIT_WATCHDOG:
-            if self._this_run and self._this_run[-1].get("verdict") == "TIMEOUT":
+            if wrote_its_timeout:
                 return []  # the runner wrote the hung case itself
             return [self._blame("TIMEOUT", f"runner's watchdog ended it ({describe_status(status)}) "
                                 f"without a result line ({where})", took_ms)]

@@ -106,6 +106,14 @@ def test_a_crash_in_an_unpredicted_order_reruns_the_rest_unshuffled(wsaconform, 
     assert started.count(case_id(2)) == 2 and len(started) == 7
 
 
+def test_a_timeout_the_runner_wrote_itself_needs_no_prediction(wsaconform, fake_runner, tmp_path):
+    hunt(wsaconform, fake_runner, tmp_path, "--repeat", "1", "--jobs", "1", "--seed", "9", cases=6,
+         timeout="Case02", shuffle="reverse")
+    verdicts = {r["id"]: r["verdict"] for r in run_results(tmp_path, 1)}
+    assert {k: v for k, v in verdicts.items() if v != "PASS"} == {case_id(2): "TIMEOUT"}
+    assert sorted((tmp_path / "ran.log").read_text().split()) == [case_id(n) for n in range(6)]
+
+
 def test_load_keeps_every_core_busy_while_the_runs_go_on(fake_runner, tmp_path):
     out = tmp_path / "out"
     env = dict(os.environ, FAKE_CASES="4", FAKE_DELAY="0.5")

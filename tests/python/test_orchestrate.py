@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-from wsaconform.orchestrate import estimate_durations, pack, run_order, select, split
+from wsaconform.orchestrate import default_jobs, estimate_durations, pack, run_order, select, split
 from wsaconform.progress import Progress
 
 
@@ -315,3 +315,11 @@ def test_progress_estimates_time_left_by_expected_durations():
     progress.case_finished({"id": "B", "verdict": "PASS"})
     # Two of three cases are done, but 98 % of the expected work is left.
     assert progress._eta(time.monotonic()) in ("1:38", "1:37", "1:39")
+
+
+def test_without_jobs_a_run_starts_the_measured_number_of_runners(wsaconform, fake_runner, tmp_path):
+    many = default_jobs("mock", len(os.sched_getaffinity(0))) + 3
+    done = run_fake(wsaconform, fake_runner, tmp_path, cases=many)
+    assert done.returncode == 0, done.stderr
+    processes = json.loads((tmp_path / "out" / "mock" / "run.json").read_text())["runner_processes"]
+    assert len(processes) == default_jobs("mock", len(os.sched_getaffinity(0)))
