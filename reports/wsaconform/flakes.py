@@ -26,6 +26,7 @@ Exit status: 0 nothing changed, 1 some case changed, 2 usage, 130 interrupted.
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import os
 import random
@@ -42,7 +43,8 @@ from .errors import UsageError
 from .orchestrate import DURATIONS_FILE, RunnerError, Settings, default_jobs, interrupts_deferred, list_cases
 from .orchestrate import query, random_split, requirement_texts, run_provider, select
 from .progress import Progress
-from .runcmd import Runners
+from .results import LATE_CHECK, fold_records
+from .runcmd import Runners, _late_indications as late_indications
 
 EXIT_CHANGED = 1
 EXIT_INTERRUPTED = 130
@@ -112,8 +114,13 @@ def observe(record: dict) -> Observation:
     checks = record.get("checks")
     for statement, result in (checks.items() if isinstance(checks, dict) else ()):
         for v in (result.get("violations") or []) if isinstance(result, dict) else ():
-            if isinstance(v, dict):
-                violations.append((statement, *(str(v.get(k, "")) for k in ("check", "where", "observed", "expected"))))
+            if not isinstance(v, dict):
+                continue
+            check, where, observed, expected = (str(v.get(k, "")) for k in ("check", "where", "observed", "expected"))
+            if check.startswith(LATE_CHECK):
+                # "detected in" names whichever case ran next: a shuffle changes it, the deviation stays.
+                where = ""
+            violations.append((statement, check, where, observed, expected))
     return Observation(str(record.get("verdict", "?")), tuple(sorted(violations)), str(record.get("message", "")))
 
 
@@ -259,13 +266,15 @@ def _hunt(provider: str, runner, args, seed: int, out: Path, hunt: dict) -> tupl
         progress.close()
         for note in result.notes:
             progress.note(note)
-        lines = "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in result.records)
+        late = late_indications(result.attempts)
+        lines = "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in result.records + late)
         (run_dir / "results.jsonl").write_text(lines, encoding="utf-8")
         info["runs"].append({"run": number, "gtest_random_seed": shuffle_seed,
                              "shards": [[case["id"] for case in shard] for shard in plan],
                              "finished": len(result.records), "interrupted": result.interrupted,
                              "notes": result.notes})
-        runs.append(result.records)
+        # A late indication is a violated check of the case that started the operation.
+        runs.append(fold_records(copy.deepcopy(result.records) + late))
         if result.interrupted:
             interrupted = True
             break

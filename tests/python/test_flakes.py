@@ -47,13 +47,13 @@ def test_a_case_whose_verdict_changes_is_listed_with_both_observations(wsaconfor
     at = lines.index(f"CHANGED mock {case_id(2)}")
     assert lines[at + 1] == "  runs 1 3 (2 of 3): PASS"
     assert lines[at + 2] == "  runs 2 (1 of 3): FAIL: expected 1, got 2"
-    assert lines[at + 3] == "      S3 violated WSAC_EXPECT_EQ(got, 1) at cases/fake.cc:7: observed '2', expected '1'"
+    assert lines[at + 3] == "      S3 violated WSAC_EXPECT_EQ(got, 1) at fake.cc:1: observed '2', expected '1'"
     assert "flakes: mock: 1 of 5 cases changed over 3 runs" in done.stdout
     change = report(tmp_path)["changes"][0]
     assert change["case"] == case_id(2)
     assert [(o["runs"], o["verdict"]) for o in change["observations"]] == [([1, 3], "PASS"), ([2], "FAIL")]
     assert change["observations"][1]["violations"] == [
-        {"statement": "S3", "check": "WSAC_EXPECT_EQ(got, 1)", "where": "cases/fake.cc:7", "observed": "2",
+        {"statement": "S3", "check": "WSAC_EXPECT_EQ(got, 1)", "where": "fake.cc:1", "observed": "2",
          "expected": "1"}]
 
 
@@ -160,3 +160,20 @@ def test_compare_counts_a_finished_case_only_in_the_runs_it_finished_in():
     changes, _ = compare("mock", runs + [[rec("A", "TIMEOUT")]])
     assert [(c.case, [(r, o.verdict) for r, o in c.observations]) for c in changes] == [
         ("A", [([1, 3], "PASS"), ([4], "TIMEOUT")])]
+
+
+def test_a_late_indication_in_some_runs_only_is_a_change(tmp_path):
+    def rec(case, verdict="PASS"):
+        return {"id": case, "verdict": verdict, "checks": {"S1": {"exercised": True, "violations": []}}}
+
+    def late(detected_in):
+        return {"record": "late_indication", "case": "A", "statement": "IND-1", "detected_in": detected_in,
+                "mechanism": "event", "what": "signaled after its case", "observed": {"error": 0}}
+
+    from wsaconform.results import fold_records
+    every_time = [fold_records([rec("A"), rec("B"), rec("C"), late(next_case)]) for next_case in ("B", "C")]
+    changes, _ = compare("mock", every_time)
+    assert changes == []  # late both times: which case noticed it is not part of the deviation
+    changes, _ = compare("mock", every_time + [[rec("A"), rec("B"), rec("C")]])
+    assert [(c.case, [(r, o.verdict) for r, o in c.observations]) for c in changes] == [
+        ("A", [([1, 2], "FAIL"), ([3], "PASS")])]
