@@ -10,7 +10,7 @@ every measured run is packed the same way (longest first).
     bench/jobs_sweep.py --provider winsock [--jobs 2,4,8,16,24,32] [--filter F] [--repeat R]
 
 The default job count (JOBS_PER_CORE in reports/wsaconform/orchestrate.py)
-comes from this table: the smallest J whose wall time is within 5 % of the
+comes from this table: the smallest J whose wall time is within 10 % of the
 best. Writes out/bench/jobs-<provider>.json.
 """
 
@@ -19,38 +19,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shlex
 import statistics
-import subprocess
 import sys
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-WITHIN_BEST = 1.05
+from benchlib import ROOT, boot, timed_run
 
-
-def runner_command(provider: str) -> list[str]:
-    """The built runner of a provider. Given as --runner, so `run` neither builds nor stops Wine's server
-    between the runs: every run meets the same booted prefix."""
-    if provider == "mock":
-        return [str(ROOT / "build" / "native" / "runner" / "wsaconform-runner")]
-    return ["sh", str(ROOT / "cmake" / "wine-run.sh"), f"--default-prefix={ROOT / 'build' / 'mingw' / 'wineprefix'}",
-            str(ROOT / "build" / "mingw" / "runner" / "wsaconform-runner.exe")]
+WITHIN_BEST = 1.10
 
 
 def one_run(provider: str, jobs: int, out: Path, case_filter: str | None) -> dict:
-    argv = [str(ROOT / "wsaconform"), "run", "--provider", provider, "--jobs", str(jobs),
-            "--runner", shlex.join(runner_command(provider)),
-            "--no-report", "--out", str(out)] + ([f"--filter={case_filter}"] if case_filter else [])
     load = os.getloadavg()[0]
-    started = time.monotonic()
-    done = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                          text=True)
-    wall = time.monotonic() - started
-    if done.returncode not in (0, 1):
-        sys.exit(f"jobs_sweep: {' '.join(argv)} exited {done.returncode}: {done.stderr.strip()[-300:]}")
-    records = [json.loads(line) for line in (out / provider / "results.jsonl").read_text().splitlines() if line]
+    wall, records = timed_run(provider, jobs, out, case_filter)
     durations = [r["duration_ms"] for r in records]
     return {"jobs": jobs, "wall_s": round(wall, 2), "cases": len(records),
             "case_sum_s": round(sum(durations) / 1000, 2), "longest_case_s": round(max(durations) / 1000, 2),
@@ -71,7 +51,7 @@ def main() -> int:
     out = Path(args.out)
     cores = len(os.sched_getaffinity(0))
     print(f"jobs sweep: {args.provider}, {cores} cores, filter {args.filter or '(all cases)'}", flush=True)
-    subprocess.run(runner_command(args.provider) + ["--list-providers"], stdout=subprocess.DEVNULL, check=True)
+    boot(args.provider)
     warm = one_run(args.provider, max(counts), out, args.filter)
     print(f"warm-up ({warm['jobs']} jobs, teaches the durations): {warm['wall_s']} s", flush=True)
     print(f"{'jobs':>5} {'/core':>5} {'wall s':>7} {'case sum s':>10} {'longest s':>9} {'median ms':>9} "

@@ -36,16 +36,14 @@ import argparse
 import fnmatch
 import json
 import os
-import shlex
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "reports"))
+from benchlib import MINGW_RUNNER, NATIVE_RUNNER, ROOT, boot, timed_run
 
+sys.path.insert(0, str(ROOT / "reports"))
 from wsaconform import killmatrix  # noqa: E402
 from wsaconform.orchestrate import DURATIONS_FILE, default_jobs  # noqa: E402
 
@@ -53,42 +51,20 @@ FLOOR_CASES = "Transfer/ReceiveIndication.ImmediateCompletionAlreadyIndicated/Tc
 TARGET_WALL_S = {"mock": 3.0, "winsock": 20.0}
 TARGET_MEAN_OVER_FLOOR = 3.0
 TARGET_KILL_AND_CHAOS_S = 120.0
-NATIVE_RUNNER = ROOT / "build" / "native" / "runner" / "wsaconform-runner"
-MINGW_RUNNER = ROOT / "build" / "mingw" / "runner" / "wsaconform-runner.exe"
-
-
-def runner_command(provider: str) -> list[str]:
-    if provider == "mock":
-        return [str(NATIVE_RUNNER)]
-    return ["sh", str(ROOT / "cmake" / "wine-run.sh"), f"--default-prefix={ROOT / 'build' / 'mingw' / 'wineprefix'}",
-            str(MINGW_RUNNER)]
 
 
 def cores() -> int:
     return len(os.sched_getaffinity(0))
 
 
-def run_suite(provider: str, jobs: int, out: Path) -> tuple[float, list[dict]]:
-    argv = [str(ROOT / "wsaconform"), "run", "--provider", provider, "--jobs", str(jobs),
-            "--runner", shlex.join(runner_command(provider)), "--no-report", "--out", str(out)]
-    started = time.monotonic()
-    done = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                          text=True)
-    wall = time.monotonic() - started
-    if done.returncode not in (0, 1):
-        sys.exit(f"bench: {shlex.join(argv)} exited {done.returncode}: {done.stderr.strip()[-300:]}")
-    lines = (out / provider / "results.jsonl").read_text(encoding="utf-8").splitlines()
-    return wall, [json.loads(line) for line in lines if line]
-
-
 def suite_row(provider: str, out: Path) -> dict:
     jobs = default_jobs(provider, cores())
     row: dict = {"provider": provider, "jobs": jobs, "cores": cores()}
     if not (out / provider / DURATIONS_FILE).is_file():
-        row["warm_up_wall_s"], _ = run_suite(provider, jobs, out)
+        row["warm_up_wall_s"], _ = timed_run(provider, jobs, out)
         print(f"{provider}: warm-up run (no durations known yet, shards split evenly): "
               f"{row['warm_up_wall_s']:.1f} s", flush=True)
-    wall, records = run_suite(provider, jobs, out)
+    wall, records = timed_run(provider, jobs, out)
     durations = [r["duration_ms"] for r in records]
     floor = [r["duration_ms"] for r in records if fnmatch.fnmatchcase(r["id"], FLOOR_CASES)]
     row.update(wall_s=round(wall, 2), cases=len(records), case_sum_s=round(sum(durations) / 1000, 2),
@@ -146,7 +122,7 @@ def main() -> int:
                      f"&& cmake --build build/{'native' if provider == 'mock' else 'mingw'} --target wsaconform-runner)")
     out = Path(args.out)
     if "winsock" in providers:
-        subprocess.run(runner_command("winsock") + ["--list-providers"], stdout=subprocess.DEVNULL, check=True)
+        boot("winsock")
     result = {"suite": [suite_row(provider, out) for provider in providers]}
     if not args.no_killmatrix:
         result["kill_and_chaos"] = kill_and_chaos(args.seeds)

@@ -44,7 +44,7 @@ from .orchestrate import DURATIONS_FILE, RunnerError, Settings, default_jobs, in
 from .orchestrate import query, random_split, requirement_texts, run_provider, select
 from .progress import Progress
 from .results import LATE_CHECK, fold_records
-from .runcmd import Runners, _late_indications as late_indications
+from .runcmd import Runners, _late_indications as late_indications, _positive_int
 
 EXIT_CHANGED = 1
 EXIT_INTERRUPTED = 130
@@ -73,16 +73,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--runner", default=os.environ.get("WSAC_RUNNER"), metavar="CMD",
                         help="use this runner command instead of building (default: $WSAC_RUNNER)")
     parser.add_argument("--no-build", action="store_true", help="use the runners already built")
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
 
 
 # ---- what a run drew, and what a case showed ----------------------------------
