@@ -27,6 +27,7 @@ SUBCOMMANDS = {
     "diff": ("diff", "compare two runs: new failures, fixed, changed signatures, new and removed cases"),
     "expectations": ("derive", "expectations files: 'derive' drafts one from results"),
     "killmatrix": ("killmatrix", "run every mutant; fail when no check of its own statement catches one"),
+    "flakes": ("flakes", "run the suite N times shuffled; list every case whose outcome changed"),
 }
 
 

@@ -27,7 +27,7 @@ from pathlib import Path
 from . import build, env, summary, wine
 from .errors import UsageError
 from .orchestrate import Listing, Runner, RunnerError, Settings, interrupts_deferred, list_cases, query
-from .orchestrate import requirement_texts, run_provider, select
+from .orchestrate import default_jobs, requirement_texts, run_provider, select
 from .progress import Progress
 from .results import fold_records
 
@@ -40,8 +40,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.description = "Build, run the conformance cases against every provider, and report."
     parser.add_argument("--provider", action="append", default=[], metavar="P",
                         help="provider to run (repeatable, or comma-separated; default: all this machine has)")
-    parser.add_argument("--jobs", "-j", type=_positive_int, default=env.cpu_count(), metavar="N",
-                        help="runner processes per provider (default: cores)")
+    parser.add_argument("--jobs", "-j", type=_positive_int, metavar="N",
+                        help="runner processes per provider (default: measured per provider, docs/scheduling.md)")
     parser.add_argument("--filter", metavar="F", help="GoogleTest-style filter on case ids, e.g. '*Tcp4*-*Udp*'")
     parser.add_argument("--out", default="out", metavar="DIR", help="output directory (default: out)")
     parser.add_argument("--timeout", type=_positive_int, default=10, metavar="S",
@@ -243,7 +243,8 @@ def _settings(provider: str, args) -> Settings:
     # The guard only has to catch a runner whose own watchdog is stuck; it
     # must leave room for that watchdog and for a slow start under Wine.
     guard = args.guard if args.guard is not None else 3 * args.timeout + 30
-    return Settings(provider=provider, jobs=args.jobs, case_timeout=args.timeout, guard=guard,
+    jobs = args.jobs or default_jobs(provider, env.cpu_count())
+    return Settings(provider=provider, jobs=jobs, case_timeout=args.timeout, guard=guard,
                     extra_args=tuple(extra), mutant=args.mutant, chaos_seed=args.chaos_seed)
 
 
