@@ -110,7 +110,12 @@ class StreamRcvBufZero : public PairCase {
     u_long queued = 0;
     PollUntil(p, Deadline(QuietWindow()), [&] { return (queued = Queued(p, pair.a)) > 0; });
     Observe("fionread_with_nothing_posted", static_cast<std::int64_t>(queued));
-    WSAC_EXPECT_EQ("S10", queued, 0u) << "with SO_RCVBUF 0 and no receive posted, the socket took in data";
+    // The check compares "took in anything", not the count: how much had
+    // arrived when the poll first saw data depends on the peer's timing, and
+    // a deviation's signature must not.
+    const bool took_in_data = queued > 0;
+    WSAC_EXPECT_FALSE("S10", took_in_data)
+        << "with SO_RCVBUF 0 and no receive posted, the socket took in " << queued << " bytes (FIONREAD)";
   }
 
   // Receives `len` bytes through the mechanism in receives of up to `chunk`
