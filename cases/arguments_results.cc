@@ -35,6 +35,21 @@ DWORD* LongLivedWord(DWORD value) {
   return word;
 }
 
+// The result of an operation, for cases about something other than how it
+// is indicated. A call that returned 0 has finished whatever its event says
+// (that is S14's business), so with an event its result is read with
+// WSAGetOverlappedResult at once; otherwise the observer waits for it.
+std::optional<Indication> ResultOf(Provider& p, CompletionObserver& observer, Operation& op) {
+  if (op.outcome == Outcome::Immediate && op.event != nullptr) {
+    Indication ind;
+    BOOL ok = p.WSAGetOverlappedResult(op.socket, &op.ov, &ind.bytes, FALSE, &ind.flags);
+    ind.error = ok ? 0 : static_cast<DWORD>(p.WSAGetLastError());
+    ind.overlapped = &op.ov;
+    if (ind.error != WSA_IO_INCOMPLETE) return ind;
+  }
+  return observer.Wait(op);
+}
+
 // This case's call with a whole WSABUF array and no other conveniences.
 int InitiateArray(Provider& p, Call call, const ConnectedPair& pair, WSABUF* bufs, DWORD count, DWORD* bytes,
                   DWORD* flags, LPWSAOVERLAPPED ov, LPWSAOVERLAPPED_COMPLETION_ROUTINE routine) {
@@ -70,7 +85,8 @@ class PendingOutParams : public CallCase {};
 WSAC_CASE_P(PendingOutParams, ReceiveLeavesBytesAndFlags, "ARG-1", "ARG-3", "S16") {
   char* buf = LongLivedBuffer(256);
   DWORD* bytes = LongLivedWord(kBytesSentinel);
-  DWORD* flags = LongLivedWord(kHarmlessInputFlag);
+  DWORD input_flags = kHarmlessInputFlag;
+  DWORD* flags = LongLivedWord(input_flags);
   Operation* op = &observer.NewOperation(pair.a);
   int ret = Initiate(*op, buf, 256, bytes, flags);
   if (op->outcome == Outcome::Failed && (op->call_error == WSAEINVAL || op->call_error == WSAEOPNOTSUPP)) {
@@ -79,10 +95,9 @@ WSAC_CASE_P(PendingOutParams, ReceiveLeavesBytesAndFlags, "ARG-1", "ARG-3", "S16
     ObserveCall("recv_with_push_immediate", ret, op->call_error);
     op = &observer.NewOperation(pair.a);
     *bytes = kBytesSentinel;
-    *flags = 0;
+    *flags = input_flags = 0;
     ret = Initiate(*op, buf, 256, bytes, flags);
   }
-  const DWORD input_flags = *flags == kHarmlessInputFlag ? kHarmlessInputFlag : 0;
   ObserveCall("recv", ret, op->call_error);
   Observe("flags_before_call", input_flags);
   Observe("bytes_after_call", *bytes);
@@ -98,7 +113,6 @@ WSAC_CASE_P(PendingOutParams, ReceiveLeavesBytesAndFlags, "ARG-1", "ARG-3", "S16
   ObserveIndication("indication", ind);
   WSAC_ASSERT_TRUE("S16", ind.has_value()) << "the receive pended and was not indicated: " << observer.Describe(*op);
   WSAC_EXPECT_EQ("S16", ind->error, 0u) << "the indication reports a failure for a receive that got data";
-  WSAC_EXPECT_TRUE("S16", ReceivedCount(pair.stream(), ind->bytes, data.size()));
 }
 
 INSTANTIATE_TEST_SUITE_P(Arguments, PendingOutParams,
@@ -126,7 +140,7 @@ WSAC_CASE_P(NullByteCount, AllowedWithOverlapped, "ARG-4", "ARG-5") {
     WSAC_ASSERT_NE(works, op.outcome, Outcome::Failed)
         << "refused with lpNumberOfBytesSent NULL: " << observer.Describe(op);
     std::vector<char> got = pair.ReceiveOnPeer(kLen);
-    std::optional<Indication> ind = observer.Wait(op);
+    std::optional<Indication> ind = ResultOf(p, observer, op);
     ObserveIndication("indication", ind);
     WSAC_ASSERT_TRUE(works, ind.has_value()) << "not indicated: " << observer.Describe(op);
     WSAC_EXPECT_EQ(works, ind->error, 0u);
@@ -156,7 +170,7 @@ WSAC_CASE_P(NullByteCount, AllowedWithOverlapped, "ARG-4", "ARG-5") {
       pair.SendFromPeer(data);
       sent += data.size();
     }
-    std::optional<Indication> ind = observer.Wait(op);
+    std::optional<Indication> ind = ResultOf(p, observer, op);
     ObserveIndication(std::string(name) + ".indication", ind);
     WSAC_ASSERT_TRUE(works, ind.has_value()) << name << " receive not indicated: " << observer.Describe(op);
     WSAC_EXPECT_EQ(works, ind->error, 0u) << name;
@@ -298,10 +312,13 @@ WSAC_CASE_P(ReceiveArrayOrder, FilledInOrderWithoutHoles, "ARG-8", "ARG-9") {
   observer.Track(op, ret, ret == 0 ? 0 : p.WSAGetLastError());
   ObserveCall("recv", ret, op.call_error);
   if (op.outcome == Outcome::Failed) throw SetupFailed("a receive of queued data failed: " + observer.Describe(op));
-  std::optional<Indication> ind = observer.Wait(op);
+  std::optional<Indication> ind = ResultOf(p, observer, op);
   ObserveIndication("indication", ind);
-  if (!ind || ind->error != 0 || ind->bytes == 0 || ind->bytes > data.size())
-    throw SetupFailed("the receive did not end with 1 to 20 bytes: " + observer.Describe(op));
+  if (!ind || ind->error != 0 || ind->bytes == 0)
+    throw SetupFailed("the receive did not end with data: " + observer.Describe(op));
+  // The count is another statement's (S17, APC-6, ...); the layout is judged
+  // for what it says arrived, at most what was sent.
+  const size_t n = std::min<size_t>(ind->bytes, data.size());
 
   std::vector<char> in_array_order;
   std::vector<size_t> positions;
@@ -313,13 +330,13 @@ WSAC_CASE_P(ReceiveArrayOrder, FilledInOrderWithoutHoles, "ARG-8", "ARG-9") {
         positions.push_back(pos);
       }
   long long first_out_of_order = -1;
-  for (size_t i = 0; i < std::max<size_t>(in_array_order.size(), ind->bytes) && first_out_of_order < 0; ++i)
-    if (i >= in_array_order.size() || i >= ind->bytes || in_array_order[i] != data[i])
+  for (size_t i = 0; i < std::max(in_array_order.size(), n) && first_out_of_order < 0; ++i)
+    if (i >= in_array_order.size() || i >= n || in_array_order[i] != data[i])
       first_out_of_order = static_cast<long long>(i);
   Observe("bytes_written", static_cast<std::int64_t>(in_array_order.size()));
   Observe("first_out_of_order", first_out_of_order);
   WSAC_EXPECT_EQ("ARG-8", first_out_of_order, -1)
-      << "the bytes written, read in array order, are not the " << ind->bytes << " bytes received, in order";
+      << "the bytes written, read in array order, are not the " << n << " bytes received, in order";
   if (first_out_of_order >= 0) {
     NotExercised("ARG-9", "the buffers were not filled in array order, so packing in that order cannot be judged");
     return;
@@ -360,7 +377,7 @@ WSAC_CASE_P(SendArrayOrder, TransmittedInOrder, "ARG-10", "S12") {
   ObserveCall("send", ret, op.call_error);
   if (op.outcome == Outcome::Failed) throw SetupFailed("a send of 322 bytes failed: " + observer.Describe(op));
   std::vector<char> got = pair.ReceiveOnPeer(data.size());
-  std::optional<Indication> ind = observer.Wait(op);
+  std::optional<Indication> ind = ResultOf(p, observer, op);
   ObserveIndication("indication", ind);
   if (!ind) throw SetupFailed("the send was not indicated: " + observer.Describe(op));
   Observe("peer.bytes", static_cast<std::int64_t>(got.size()));

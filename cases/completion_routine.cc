@@ -11,6 +11,7 @@
 // Whether a call returns 0 or pends is the provider's choice: each instance
 // checks the branch it saw and names the statements of the other branch as
 // not exercised.
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 #include <deque>
@@ -444,19 +445,29 @@ struct ChainOp {
   WSAOVERLAPPED ov{};
   WSABUF buf{};
   DWORD flags = 0;
+  DWORD call_bytes = 0;  // lpNumberOfBytes* of its call
   std::atomic<int> runs{0};
   DWORD error = 0, bytes = 0;
+  std::thread::id thread;  // where its routine ran
   int call_ret = 0, call_error = 0;
   int runs_at_return = 0;  // runs of its own routine right after its call (S15)
 };
-ChainOp& NewChainOp(size_t len) {
+// Its buffer starts out as `fill`, a byte the data does not contain, so
+// what a receive wrote can be told without trusting the count it reported.
+ChainOp& NewChainOp(size_t len, char fill) {
   static std::mutex m;
   static std::deque<ChainOp> pool;
   std::lock_guard lock(m);
   ChainOp& op = pool.emplace_back();
   op.buf.len = static_cast<ULONG>(len);
   op.buf.buf = LongLivedBuffer(len);
+  std::memset(op.buf.buf, fill, len);
   return op;
+}
+size_t WrittenPrefix(const ChainOp& op, char fill) {
+  size_t n = 0;
+  while (n < op.buf.len && op.buf.buf[n] != fill) ++n;
+  return n;
 }
 
 // What the running case's chain routines share (one case runs at a time).
@@ -474,15 +485,16 @@ void WSAC_CALLBACK ChainRoutine(DWORD error, DWORD transferred, LPWSAOVERLAPPED 
   if (g_chain.depth.fetch_add(1) != 0) g_chain.nested.fetch_add(1);
   op->error = error;
   op->bytes = transferred;
+  op->thread = std::this_thread::get_id();
   op->runs.fetch_add(1);
   if (op == g_chain.first) {
     Provider& p = *g_chain.p;
     ChainOp& r = *g_chain.next_recv;
-    r.call_ret = p.WSARecv(g_chain.s, &r.buf, 1, nullptr, &r.flags, &r.ov, &ChainRoutine);
+    r.call_ret = p.WSARecv(g_chain.s, &r.buf, 1, &r.call_bytes, &r.flags, &r.ov, &ChainRoutine);
     r.call_error = r.call_ret == 0 ? 0 : p.WSAGetLastError();
     r.runs_at_return = r.runs.load();
     ChainOp& w = *g_chain.next_send;
-    w.call_ret = p.WSASend(g_chain.s, &w.buf, 1, nullptr, 0, &w.ov, &ChainRoutine);
+    w.call_ret = p.WSASend(g_chain.s, &w.buf, 1, &w.call_bytes, 0, &w.ov, &ChainRoutine);
     w.call_error = w.call_ret == 0 ? 0 : p.WSAGetLastError();
     w.runs_at_return = w.runs.load();
   }
@@ -491,17 +503,19 @@ void WSAC_CALLBACK ChainRoutine(DWORD error, DWORD transferred, LPWSAOVERLAPPED 
 
 class RoutineChain : public CallCase {};
 
-// APC-11, APC-10 (S15): the routine of a receive starts a new receive and a
-// send on the same socket. Both work as anywhere else; when the peer's
-// second message is already queued, the new receive may complete at once,
-// and still its routine does not run inside the first one (no nesting) nor
-// inside its own call.
-WSAC_CASE_P(RoutineChain, RoutineStartsOperationsWithoutNesting, "APC-11", "APC-10", "S15") {
+// APC-11, APC-10 (APC-3, APC-6, S15): the routine of a receive starts a new
+// receive and a send on the same socket. Both work as anywhere else; when
+// the peer's second message is already queued, the new receive may complete
+// at once, and still its routine does not run inside the first one (no
+// nesting) nor inside its own call.
+WSAC_CASE_P(RoutineChain, RoutineStartsOperationsWithoutNesting, "APC-11", "APC-10", "APC-3", "APC-6", "S15") {
   const std::vector<char> message = CounterPattern(0, 128);
   const std::vector<char> reply = CounterPattern(0, 16, 7);
-  ChainOp& first = NewChainOp(64);
-  ChainOp& next_recv = NewChainOp(256);
-  ChainOp& next_send = NewChainOp(reply.size());
+  char fill = 0;
+  while (std::find(message.begin(), message.end(), fill) != message.end()) ++fill;
+  ChainOp& first = NewChainOp(64, fill);
+  ChainOp& next_recv = NewChainOp(256, fill);
+  ChainOp& next_send = NewChainOp(reply.size(), fill);
   std::memcpy(next_send.buf.buf, reply.data(), reply.size());
   g_chain.p = &p;
   g_chain.s = pair.a;
@@ -511,7 +525,7 @@ WSAC_CASE_P(RoutineChain, RoutineStartsOperationsWithoutNesting, "APC-11", "APC-
   g_chain.depth = 0;
   g_chain.nested = 0;
 
-  int ret = p.WSARecv(pair.a, &first.buf, 1, nullptr, &first.flags, &first.ov, &ChainRoutine);
+  int ret = p.WSARecv(pair.a, &first.buf, 1, &first.call_bytes, &first.flags, &first.ov, &ChainRoutine);
   int error = ret == 0 ? 0 : p.WSAGetLastError();
   ObserveCall("first", ret, error);
   if (ret != SOCKET_ERROR || error != WSA_IO_PENDING)
@@ -525,16 +539,34 @@ WSAC_CASE_P(RoutineChain, RoutineStartsOperationsWithoutNesting, "APC-11", "APC-
   while ((first.runs.load() == 0 || next_recv.runs.load() == 0 || next_send.runs.load() == 0) && !deadline.Expired())
     p.SleepEx(deadline.RemainingMs(), TRUE);
 
+  const size_t first_got = WrittenPrefix(first, fill), next_got = WrittenPrefix(next_recv, fill);
   Observe("first.runs", first.runs.load());
-  Observe("first.bytes", first.bytes);
+  Observe("first.written", static_cast<std::int64_t>(first_got));
   ObserveCall("next_recv.call", next_recv.call_ret, next_recv.call_error);
   ObserveCall("next_send.call", next_send.call_ret, next_send.call_error);
   Observe("next_recv.runs", next_recv.runs.load());
+  Observe("next_recv.written", static_cast<std::int64_t>(next_got));
   Observe("next_send.runs", next_send.runs.load());
   Observe("nested", g_chain.nested.load());
-  if (first.runs.load() == 0 || first.error != 0)
-    throw SetupFailed("the first receive was not indicated with success (runs " + std::to_string(first.runs.load()) +
-                      ", error " + std::to_string(first.error) + "); its routine starts the operations under test");
+  if (first.runs.load() == 0 || first.error != 0 || FirstMismatch(first.buf.buf, first_got, 0) != -1)
+    throw SetupFailed("the first receive did not end with the start of the data (runs " +
+                      std::to_string(first.runs.load()) + ", error " + std::to_string(first.error) +
+                      "); its routine starts the operations under test");
+
+  bool any_immediate = false;
+  for (ChainOp* op : {&next_recv, &next_send}) {
+    if (op->call_ret != 0) continue;
+    any_immediate = true;
+    WSAC_EXPECT_EQ("S15", op->runs_at_return, 0) << "a call made in a routine returned 0 and ran its routine inside";
+  }
+  if (!any_immediate) NotExercised("S15", "neither call made in the routine returned 0");
+  WSAC_EXPECT_EQ("APC-3", first.thread, std::this_thread::get_id()) << "the first receive's routine ran on another thread";
+  if (first.thread != std::this_thread::get_id()) {
+    for (const char* id : {"APC-10", "APC-11", "APC-6"})
+      NotExercised(id, "the first routine ran on another thread, so the operations it started belong to that thread");
+    return;
+  }
+  WSAC_EXPECT_EQ("APC-6", first.bytes, first_got) << "cbTransferred of the first receive";
 
   WSAC_EXPECT_TRUE("APC-11", next_recv.call_ret == 0 || next_recv.call_error == WSA_IO_PENDING)
       << "a receive started in a routine failed with " << next_recv.call_error;
@@ -543,21 +575,21 @@ WSAC_CASE_P(RoutineChain, RoutineStartsOperationsWithoutNesting, "APC-11", "APC-
   WSAC_EXPECT_EQ("APC-11", next_recv.runs.load(), 1) << "the routine of the receive started in a routine";
   WSAC_EXPECT_EQ("APC-11", next_send.runs.load(), 1) << "the routine of the send started in a routine";
   WSAC_EXPECT_EQ("APC-10", g_chain.nested.load(), 0) << "a routine for the socket ran inside another one";
-  bool any_immediate = false;
-  for (ChainOp* op : {&next_recv, &next_send}) {
-    if (op->call_ret != 0) continue;
-    any_immediate = true;
-    WSAC_EXPECT_EQ("S15", op->runs_at_return, 0) << "a call made in a routine returned 0 and ran its routine inside";
-  }
-  if (!any_immediate) NotExercised("S15", "neither call made in the routine returned 0");
   WSAC_EXPECT_EQ("APC-11", next_recv.error, 0u);
   WSAC_EXPECT_EQ("APC-11", next_send.error, 0u);
-  WSAC_EXPECT_EQ("APC-11", next_send.bytes, reply.size());
-  WSAC_EXPECT_EQ("APC-11", FirstMismatch(next_recv.buf.buf, next_recv.bytes, first.bytes), -1)
+  WSAC_EXPECT_TRUE("APC-11", next_got >= 1 && FirstMismatch(next_recv.buf.buf, next_got, first_got) == -1)
       << "the receive started in the routine did not get the data that followed the first receive's";
-  if (!pair.stream()) { WSAC_EXPECT_EQ("APC-11", next_recv.bytes, 64u) << "the second datagram, whole"; }
+  if (!pair.stream()) { WSAC_EXPECT_EQ("APC-11", next_got, 64u) << "the second datagram, whole"; }
   WSAC_EXPECT_EQ("APC-11", FirstMismatch(pair.ReceiveOnPeer(reply.size()), 0, 7), -1)
       << "the peer did not get what the send started in the routine sent";
+  if (next_recv.runs.load() != 0) {
+    WSAC_EXPECT_EQ("APC-3", next_recv.thread, std::this_thread::get_id());
+    WSAC_EXPECT_EQ("APC-6", next_recv.bytes, next_got) << "cbTransferred of the receive started in the routine";
+  }
+  if (next_send.runs.load() != 0) {
+    WSAC_EXPECT_EQ("APC-3", next_send.thread, std::this_thread::get_id());
+    WSAC_EXPECT_EQ("APC-6", next_send.bytes, reply.size()) << "cbTransferred of a send the peer received whole";
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Routines, RoutineChain, ValuesIn(RoutinePerKind({Call::WSARecv})), CallParamName);
