@@ -70,12 +70,13 @@ int InitiateArray(Provider& p, Call call, const ConnectedPair& pair, WSABUF* buf
 
 // ---- ARG-1, ARG-3: a pending call leaves the out-parameters alone -------------
 
-// A receive flag that changes nothing in these cases' results: a hint to
-// complete a partly filled receive without delay (WSARecv, lpFlags
-// remarks). 0, the input most callers pass, is also the result flags a
-// plain receive ends with, so a provider that writes the result early
-// would go unseen with it.
-constexpr DWORD kHarmlessInputFlag = MSG_PUSH_IMMEDIATE;
+// A receive flag that changes nothing in these cases' results:
+// MSG_PUSH_IMMEDIATE, a hint to complete a partly filled receive without
+// delay (WSARecv, lpFlags remarks; spelled out because SDK headers define it
+// only for Windows 8.1 targets). 0, the input most callers pass, is also the
+// result flags a plain receive ends with, so a provider that writes the
+// result early would go unseen with it.
+constexpr DWORD kHarmlessInputFlag = 0x20;
 
 class PendingOutParams : public CallCase {};
 
