@@ -27,8 +27,8 @@ std::vector<CallParam> PerKind(const std::vector<Call>& calls) { return WithCall
 constexpr DWORD kBytesSentinel = 0xDEADBEEF;
 
 // An out-parameter of an operation that may still be pending when the case
-// ends: a provider that (wrongly) writes it at completion writes into memory
-// that is still allocated.
+// ends: a provider that writes it at completion (as Wine does *lpFlags)
+// writes into memory that is still allocated.
 DWORD* LongLivedWord(DWORD value) {
   auto* word = reinterpret_cast<DWORD*>(LongLivedBuffer(sizeof(DWORD)));
   *word = value;

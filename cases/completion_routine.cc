@@ -37,6 +37,15 @@ std::vector<CallParam> RoutinePerKind(const std::vector<Call>& calls) {
 
 bool IsReceive(Call c) { return c == Call::WSARecv || c == Call::WSARecvFrom; }
 
+// An out-parameter of an operation that may still be pending when the case
+// ends: a provider that writes it at completion (as Wine does *lpFlags)
+// writes into memory that is still allocated.
+DWORD* LongLivedWord(DWORD value) {
+  auto* word = reinterpret_cast<DWORD*>(LongLivedBuffer(sizeof(DWORD)));
+  *word = value;
+  return word;
+}
+
 WSAEVENT NewEvent(Provider& p) {
   WSAEVENT e = p.WSACreateEvent();
   if (e == WSA_INVALID_EVENT) throw SetupFailed("WSACreateEvent failed with " + std::to_string(p.WSAGetLastError()));
@@ -132,9 +141,10 @@ WSAC_CASE_P(ImmediateRoutine, QueuedNotRunUntilAlertableWait, "S15", "S16", "APC
     std::memcpy(buf, data.data(), data.size());
   }
   Operation& op = observer.NewOperation(pair.a);
-  DWORD bytes = 0xDEAD, flags = 0;
-  int ret = receive ? Initiate(op, buf, 256, &bytes, &flags)
-                    : Initiate(op, buf, static_cast<ULONG>(data.size()), &bytes, nullptr);
+  DWORD* bytes = LongLivedWord(0xDEAD);
+  DWORD* flags = LongLivedWord(0);
+  int ret = receive ? Initiate(op, buf, 256, bytes, flags)
+                    : Initiate(op, buf, static_cast<ULONG>(data.size()), bytes, nullptr);
   ObserveCall("call", ret, op.call_error);
   Observe("call.outcome", OutcomeName(op.outcome));
   Observe("routine.runs_at_return", op.routine_runs_at_return);
@@ -190,8 +200,9 @@ WSAC_CASE_P(PendingRoutine, RunsOnlyAtAlertableWait, "S16", "APC-2", "APC-3", "A
             "APC-9") {
   Operation& op = observer.NewOperation(pair.a);
   char* buf = LongLivedBuffer(256);
-  DWORD bytes = 0, flags = 0;
-  int ret = Initiate(op, buf, 256, &bytes, &flags);
+  DWORD* bytes = LongLivedWord(0);
+  DWORD* flags = LongLivedWord(0);
+  int ret = Initiate(op, buf, 256, bytes, flags);
   ObserveCall("recv", ret, op.call_error);
   if (op.outcome != Outcome::Pending)
     throw SetupFailed("a receive posted with no data queued did not pend: " + observer.Describe(op));
@@ -270,9 +281,10 @@ WSAC_CASE_P(RoutineThread, NeverRunsOnAnotherThread, "APC-3", "S15", "S16") {
   char* buf = LongLivedBuffer(256);
   if (!receive) std::memcpy(buf, data.data(), data.size());
   Operation& op = observer.NewOperation(pair.a);
-  DWORD bytes = 0, flags = 0;
-  int ret = receive ? Initiate(op, buf, 256, &bytes, &flags)
-                    : Initiate(op, buf, static_cast<ULONG>(data.size()), &bytes, nullptr);
+  DWORD* bytes = LongLivedWord(0);
+  DWORD* flags = LongLivedWord(0);
+  int ret = receive ? Initiate(op, buf, 256, bytes, flags)
+                    : Initiate(op, buf, static_cast<ULONG>(data.size()), bytes, nullptr);
   ObserveCall("call", ret, op.call_error);
   if (op.outcome == Outcome::Failed || (receive && op.outcome != Outcome::Pending))
     throw SetupFailed(std::string(receive ? "a receive with no data queued did not pend: " : "a small send failed: ") +
@@ -322,8 +334,8 @@ WSAC_CASE_P(QueuedRoutines, AllRunBeforeWaitReturns, "APC-4", "S15", "S16") {
     std::vector<Operation*> immediate, pending;
     for (int i = 0; i < kSends; ++i) {
       Operation& op = observer.NewOperation(pair.a);
-      DWORD bytes = 0;
-      int ret = Initiate(op, buf, kLen, &bytes, nullptr);
+      DWORD* bytes = LongLivedWord(0);
+      int ret = Initiate(op, buf, kLen, bytes, nullptr);
       if (op.outcome == Outcome::Failed) throw SetupFailed("a small send failed: " + observer.Describe(op));
       if (ret == 0) {
         WSAC_EXPECT_EQ("S15", op.routine_runs_at_return, 0) << "the routine ran inside the call that returned 0";
@@ -401,8 +413,9 @@ WSAC_CASE_P(RoutineEventField, HoldsApplicationValue, "APC-1", "APC-5", "APC-6")
     op.ov.hEvent = v.value;
     char* buf = LongLivedBuffer(kLen);
     if (!receive) std::memcpy(buf, CounterPattern(sent, kLen).data(), kLen);
-    DWORD bytes = 0, flags = 0;
-    int ret = receive ? Initiate(op, buf, kLen, &bytes, &flags) : Initiate(op, buf, kLen, &bytes, nullptr);
+    DWORD* bytes = LongLivedWord(0);
+    DWORD* flags = LongLivedWord(0);
+    int ret = receive ? Initiate(op, buf, kLen, bytes, flags) : Initiate(op, buf, kLen, bytes, nullptr);
     ObserveCall(name + ".call", ret, op.call_error);
     WSAC_ASSERT_NE("APC-1", op.outcome, Outcome::Failed) << "refused with hEvent " << name << ": " << observer.Describe(op);
     // A stream receive may also complete at once with what an earlier,
@@ -606,8 +619,9 @@ class FailedRoutine : public CallCase {};
 WSAC_CASE_P(FailedRoutine, CancelledReceiveArguments, "APC-5", "APC-7", "APC-8", "APC-3", "CLOSE-7") {
   Operation& op = observer.NewOperation(pair.a);
   char* buf = LongLivedBuffer(256);
-  DWORD bytes = 0, flags = 0;
-  int ret = Initiate(op, buf, 256, &bytes, &flags);
+  DWORD* bytes = LongLivedWord(0);
+  DWORD* flags = LongLivedWord(0);
+  int ret = Initiate(op, buf, 256, bytes, flags);
   ObserveCall("recv", ret, op.call_error);
   if (op.outcome != Outcome::Pending)
     throw SetupFailed("a receive posted with no data queued did not pend: " + observer.Describe(op));
@@ -647,8 +661,9 @@ WSAC_CASE_P(EarlierRoutines, ImmediateReceiveRunsNoQueuedRoutine, "WIN-9", "S15"
   observer.Track(send, sret, sret == 0 ? 0 : p.WSAGetLastError());
   Operation& recv = observer.NewOperation(pair.a);
   char* buf = LongLivedBuffer(256);
-  DWORD bytes = 0, flags = 0;
-  int rret = Initiate(recv, buf, 256, &bytes, &flags);
+  DWORD* bytes = LongLivedWord(0);
+  DWORD* flags = LongLivedWord(0);
+  int rret = Initiate(recv, buf, 256, bytes, flags);
   const int send_runs_after_recv = send.routine_runs.load();
   ObserveCall("send", sret, send.call_error);
   ObserveCall("recv", rret, recv.call_error);

@@ -38,6 +38,15 @@ bool Signaled(Provider& p, WSAEVENT event) { return SignaledWithin(p, event, std
 
 std::vector<CallParam> PerKind(const std::vector<Call>& calls) { return WithCalls(Cross({.kinds = AllKinds()}), calls); }
 
+// An out-parameter of an operation that may still be pending when the case
+// ends: a provider that writes it at completion (as Wine does *lpFlags)
+// writes into memory that is still allocated.
+DWORD* LongLivedWord(DWORD value) {
+  auto* word = reinterpret_cast<DWORD*>(LongLivedBuffer(sizeof(DWORD)));
+  *word = value;
+  return word;
+}
+
 // One WSAGetOverlappedResult(fWait FALSE) with sentinels in the
 // out-parameters, recorded under `name`.
 struct OverlappedResult {
@@ -58,7 +67,7 @@ OverlappedResult ResultNow(Provider& p, SOCKET s, LPWSAOVERLAPPED ov, const std:
 }
 
 // What ExpectIncompleteWhilePending found the operation doing.
-enum class Pendency { StillPending, EndedBeforeAsked, CancelledByProbe };
+enum class Pendency { StillPending, EndedByItself, CancelledByProbe };
 
 // EVT-3 on an operation that nothing has ended yet: asked twice, it must say
 // FALSE with WSA_IO_INCOMPLETE. Any other answer claims the operation has
@@ -80,7 +89,7 @@ Pendency ExpectIncompleteWhilePending(Provider& p, SOCKET s, Operation& op) {
                           std::to_string(cancel_error));
       if (!cancelled) {
         if (i == 0) NotExercised("EVT-3", "the operation had ended before WSAGetOverlappedResult was first asked");
-        return Pendency::EndedBeforeAsked;
+        return Pendency::EndedByItself;
       }
     }
     WSAC_EXPECT_FALSE("EVT-3", r.ok) << "TRUE (bytes " << r.bytes << ") for an operation still pending"
@@ -110,8 +119,9 @@ WSAC_CASE_P(PendingEvent, CallResetsEventAndCompletionSignalsIt, "EVT-1", "EVT-2
   Operation& op = observer.NewOperation(pair.a);
   if (!p.WSASetEvent(op.event)) throw SetupFailed("WSASetEvent failed with " + std::to_string(p.WSAGetLastError()));
   char* buf = LongLivedBuffer(256);
-  DWORD bytes = 0, flags = 0;
-  int ret = Initiate(op, buf, 256, &bytes, &flags);
+  DWORD* bytes = LongLivedWord(0);
+  DWORD* flags = LongLivedWord(0);
+  int ret = Initiate(op, buf, 256, bytes, flags);
   const bool signaled_after_call = Signaled(p, op.event);
   ObserveCall("recv", ret, op.call_error);
   Observe("event_signaled_after_call", signaled_after_call ? 1 : 0);
@@ -139,8 +149,9 @@ class IncompleteResult : public CallCase {};
 WSAC_CASE_P(IncompleteResult, PendingGivesIoIncomplete, "EVT-3", "EVT-4") {
   Operation& op = observer.NewOperation(pair.a);
   char* buf = LongLivedBuffer(256);
-  DWORD bytes = 0, flags = 0;
-  int ret = Initiate(op, buf, 256, &bytes, &flags);
+  DWORD* bytes = LongLivedWord(0);
+  DWORD* flags = LongLivedWord(0);
+  int ret = Initiate(op, buf, 256, bytes, flags);
   ObserveCall("recv", ret, op.call_error);
   if (op.outcome != Outcome::Pending)
     throw SetupFailed("a receive posted with no data queued did not pend: " + observer.Describe(op));
@@ -149,7 +160,7 @@ WSAC_CASE_P(IncompleteResult, PendingGivesIoIncomplete, "EVT-3", "EVT-4") {
     NotExercisedAfterProbe({"EVT-4"});
     return;
   }
-  if (pendency == Pendency::EndedBeforeAsked)
+  if (pendency == Pendency::EndedByItself)
     throw SetupFailed("a receive ended before any data was sent: " + observer.Describe(op));
 
   const std::vector<char> data = CounterPattern(0, 40);
@@ -180,8 +191,8 @@ WSAC_CASE_P(IncompleteSendResult, PendingSendGivesIoIncomplete, "EVT-3", "EVT-2"
   size_t sent_before = 0;
   for (int i = 0; i < 64; ++i) {
     Operation& op = observer.NewOperation(pair.a);
-    DWORD bytes = 0;
-    (void)Initiate(op, chunk, kChunk, &bytes, nullptr);
+    DWORD* bytes = LongLivedWord(0);
+    (void)Initiate(op, chunk, kChunk, bytes, nullptr);
     if (op.outcome == Outcome::Pending) {
       pending = &op;
       break;
@@ -236,7 +247,7 @@ WSAC_CASE_P(IncompleteIoctlResult, PendingIoctlGivesIoIncomplete, "EVT-3", "EVT-
   WSAC_ASSERT_TRUE("EVT-2", SignaledWithin(p, op.event, IndicationTimeout()))
       << "the ioctl has ended and its event is not signaled: " << observer.Describe(op);
   OverlappedResult r = ResultNow(p, pair.a, &op.ov, "done_result");
-  if (pendency == Pendency::EndedBeforeAsked) {
+  if (pendency == Pendency::EndedByItself) {
     NotExercised("EVT-6", "the ioctl ended by itself before it could be cancelled");
     return;
   }
@@ -260,8 +271,9 @@ WSAC_CASE_P(FinishedResult, ReceiveGivesBytesAndFlags, "EVT-4", "EVT-5", "S14", 
   pair.WaitUntilQueued(pair.a, data.size());
   Operation& op = observer.NewOperation(pair.a);
   char* buf = LongLivedBuffer(256);
-  DWORD bytes = kBytesSentinel, flags = 0;
-  int ret = Initiate(op, buf, 256, &bytes, &flags);
+  DWORD* bytes = LongLivedWord(kBytesSentinel);
+  DWORD* flags = LongLivedWord(0);
+  int ret = Initiate(op, buf, 256, bytes, flags);
   const bool signaled_at_return = Signaled(p, op.event);
   ObserveCall("recv", ret, op.call_error);
   Observe("recv.outcome", OutcomeName(op.outcome));
@@ -293,8 +305,8 @@ WSAC_CASE_P(FinishedSendResult, SendGivesBytes, "EVT-4", "S14", "EVT-2") {
   char* buf = LongLivedBuffer(kLen);  // read by the send until it is indicated
   std::memcpy(buf, CounterPattern(0, kLen).data(), kLen);
   Operation& op = observer.NewOperation(pair.a);
-  DWORD bytes = kBytesSentinel;
-  int ret = Initiate(op, buf, kLen, &bytes, nullptr);
+  DWORD* bytes = LongLivedWord(kBytesSentinel);
+  int ret = Initiate(op, buf, kLen, bytes, nullptr);
   const bool signaled_at_return = Signaled(p, op.event);
   ObserveCall("send", ret, op.call_error);
   Observe("send.outcome", OutcomeName(op.outcome));
@@ -326,8 +338,9 @@ class FailedResult : public CallCase {};
 WSAC_CASE_P(FailedResult, CancelledReceiveGivesItsError, "EVT-6", "EVT-2", "EVT-7", "CLOSE-7") {
   Operation& op = observer.NewOperation(pair.a);
   char* buf = LongLivedBuffer(256);
-  DWORD bytes = 0, flags = 0;
-  int ret = Initiate(op, buf, 256, &bytes, &flags);
+  DWORD* bytes = LongLivedWord(0);
+  DWORD* flags = LongLivedWord(0);
+  int ret = Initiate(op, buf, 256, bytes, flags);
   ObserveCall("recv", ret, op.call_error);
   if (op.outcome != Outcome::Pending)
     throw SetupFailed("a receive posted with no data queued did not pend: " + observer.Describe(op));
@@ -366,9 +379,10 @@ WSAC_CASE_P(ResultAfterIndication, WaitTrueReturnsAtOnce, "EVT-9", "EVT-4") {
   char* buf = LongLivedBuffer(256);
   if (!receive) std::memcpy(buf, data.data(), data.size());
   Operation& op = observer.NewOperation(pair.a);
-  DWORD bytes = 0, flags = 0;
-  int ret = receive ? Initiate(op, buf, 256, &bytes, &flags)
-                    : Initiate(op, buf, static_cast<ULONG>(data.size()), &bytes, nullptr);
+  DWORD* bytes = LongLivedWord(0);
+  DWORD* flags = LongLivedWord(0);
+  int ret = receive ? Initiate(op, buf, 256, bytes, flags)
+                    : Initiate(op, buf, static_cast<ULONG>(data.size()), bytes, nullptr);
   ObserveCall("call", ret, op.call_error);
   if (op.outcome == Outcome::Failed) throw SetupFailed("the call failed: " + observer.Describe(op));
   if (receive) pair.SendFromPeer(data);
