@@ -124,10 +124,11 @@ WSAC_CASE(LateProbe, EventSignaledAgainLater, "IND-1") { IndicatedOnceThenAgainL
 WSAC_CASE(LateProbe, PollingEventSignaledAgainLater, "IND-1") { IndicatedOnceThenAgainLater(Mechanism::Polling); }
 WSAC_CASE(LateProbe, PortPacketAgainLater, "IND-1") { IndicatedOnceThenAgainLater(Mechanism::Port); }
 
-// A case with nothing wrong of its own, after which the late one comes.
+// A case with nothing wrong of its own, in which the late one comes. Its
+// routine mechanism makes its drain run this thread's queued routines.
 WSAC_CASE(LateProbe, Quiet, "S16") {
   Provider& p = ActiveProvider();
-  CompletionObserver observer(p, Mechanism::Event);
+  CompletionObserver observer(p, Mechanism::Routine);
   ConnectedPair pair = ConnectedPair::Open(p, SocketKind::Tcp4);
   Operation& op = observer.NewOperation(pair.a);
   char* buf = LongLivedBuffer(64);
