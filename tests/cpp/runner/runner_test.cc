@@ -1,7 +1,8 @@
 // The runner's verdict rules, exit codes and watchdog, checked by running
 // wsac_verdict_probe (the runner's main and results stream over the
 // synthetic cases of verdict_cases.cc) as a child process and reading its
-// result lines. A child, because the cases end in failures and hangs on
+// result lines; its late_indication lines, by running wsac_isolation_probe
+// (isolation_cases.cc) the same way. A child, because the cases end in failures and hangs on
 // purpose; std::system, so the same test runs natively and under Wine.
 // tests/python/test_runner.py checks the same lines with a real JSON parser.
 #include <chrono>
