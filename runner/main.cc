@@ -1,8 +1,9 @@
 // wsaconform-runner: the GoogleTest main that runs the conformance cases
 // against one provider and streams one JSON result line per case.
 //
-// Exit codes: 0 every case PASS or NOT_SUPPORTED; 1 some case did not;
-// 2 usage error (nothing ran); 3 a case timed out (written as TIMEOUT).
+// Exit codes: 0 every case PASS or NOT_SUPPORTED and no late indication;
+// 1 some case did not, or an indication broke IND-1 (a late_indication
+// line); 2 usage error (nothing ran); 3 a case timed out (written as TIMEOUT).
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -224,9 +225,13 @@ int main(int argc, char** argv) {
 
   // Our verdicts, not GoogleTest's status, decide the exit code.
   [[maybe_unused]] int gtest_status = RUN_ALL_TESTS();
-  int bad = stream->bad_cases();
-  if (results != nullptr) std::fclose(results);
+  // Releasing the provider gives the observers a last look at what the
+  // cases left (indications after the last case), written before the file
+  // closes. An indication that broke IND-1 fails the run like a case.
   wsac::SetActiveProvider(nullptr);
+  stream->WriteLateIndications();
+  int bad = stream->bad_cases() + stream->late_indications();
+  if (results != nullptr) std::fclose(results);
   provider.reset();
   return bad == 0 ? 0 : 1;
 }

@@ -118,6 +118,32 @@ void ResultsStream::OnTestEnd(const ::testing::TestInfo& info) {
   double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started_).count();
   if (std::string(verdict) != "PASS" && std::string(verdict) != "NOT_SUPPORTED") ++bad_cases_;
   WriteLine(info, verdict, ms, message, record);
+  WriteLateIndicationsLocked();
+}
+
+void ResultsStream::WriteLateIndications() {
+  std::lock_guard lock(mu_);
+  WriteLateIndicationsLocked();
+}
+
+void ResultsStream::WriteLateIndicationsLocked() {
+  for (const LateIndication& late : TakeLateIndications()) {
+    ++late_indications_;
+    if (out_ == nullptr) continue;
+    std::string line = "{\"record\":\"late_indication\",\"case\":" + json::Quote(late.case_id);
+    line += ",\"statement\":" + json::Quote(late.statement);
+    line += ",\"detected_in\":" + json::Quote(late.detected_in);
+    line += ",\"mechanism\":" + json::Quote(late.mechanism);
+    line += ",\"what\":" + json::Quote(late.what) + ",\"observed\":{";
+    bool first = true;
+    for (const auto& [k, v] : late.observed) {
+      line += (first ? "" : ",") + json::Quote(k) + ":" + v;
+      first = false;
+    }
+    line += "}}\n";
+    std::fwrite(line.data(), 1, line.size(), out_);
+  }
+  if (out_ != nullptr) std::fflush(out_);
 }
 
 void ResultsStream::Watch() {
@@ -132,6 +158,7 @@ void ResultsStream::Watch() {
     if (cv_.wait_until(lock, deadline, [&] { return stopping_ || current_ != watched; })) continue;
     WriteLine(*watched, "TIMEOUT", std::chrono::duration<double, std::milli>(case_timeout_).count(),
               "case did not finish within " + std::to_string(case_timeout_.count()) + " ms", TakeCaseRecord());
+    WriteLateIndicationsLocked();
     std::fprintf(stderr, "wsaconform-runner: %s timed out; exiting with %d\n", CaseId(*watched).c_str(),
                  kTimeoutExitCode);
     std::fflush(stderr);

@@ -30,6 +30,13 @@ const char* VerdictOf(const ::testing::TestResult& result, const CaseRecord& rec
 // Streams result lines and guards each case with a deadline. When a case
 // overruns, the watchdog writes it as TIMEOUT and ends the process with
 // kTimeoutExitCode, so an orchestrator resumes after it.
+//
+// Besides one "case" line per case it writes one "late_indication" line per
+// indication that broke IND-1 where no case could check it (harness/case.h):
+//   {"record":"late_indication","case":<the case that started the operation>,
+//    "statement":"IND-1","detected_in":<the case running when it was seen, ""
+//    after the last case>,"mechanism":"Event"|"Routine"|"Port"|"Polling",
+//    "what":<text>,"observed":{...}}
 class ResultsStream : public ::testing::EmptyTestEventListener {
  public:
   static constexpr int kTimeoutExitCode = 3;
@@ -43,16 +50,22 @@ class ResultsStream : public ::testing::EmptyTestEventListener {
 
   // Counts of verdicts other than PASS and NOT_SUPPORTED.
   int bad_cases() const { return bad_cases_; }
+  // Writes the late_indication lines reported since the last call (after
+  // each case's line, and once more at the end of the run).
+  void WriteLateIndications();
+  int late_indications() const { return late_indications_; }
 
  private:
   void WriteLine(const ::testing::TestInfo& info, const char* verdict, double duration_ms,
                  const std::string& message, const CaseRecord& record);
   void Watch();
+  void WriteLateIndicationsLocked();
 
   std::FILE* out_;
   RunIdentity identity_;
   std::chrono::milliseconds case_timeout_;
   int bad_cases_ = 0;
+  int late_indications_ = 0;
 
   std::mutex mu_;
   std::condition_variable cv_;

@@ -22,11 +22,22 @@
 //   alive until the operation's indication, as on Windows.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "suite/api/wsa_types.h"
 
 namespace wsac {
+
+// QueueUserAPC's function type and the calling thread's pseudo-handle, as
+// Win32 spells them.
+#if defined(_WIN32)
+using ::GetCurrentThread;
+using ::PAPCFUNC;
+#else
+using PAPCFUNC = void (*)(ULONG_PTR Parameter);
+inline HANDLE GetCurrentThread() { return reinterpret_cast<HANDLE>(static_cast<std::intptr_t>(-2)); }
+#endif
 
 class Provider {
  public:
@@ -124,6 +135,13 @@ class Provider {
   // Returns 0 after the timeout, WAIT_IO_COMPLETION when alertable and at
   // least one queued routine ran (all queued ones run before it returns).
   virtual DWORD SleepEx(DWORD dwMilliseconds, BOOL bAlertable) = 0;
+  // Queues pfnAPC(dwData) to a thread's APC queue, behind the completion
+  // routines already queued there; it runs in that thread's alertable waits
+  // like a routine. Non-zero on success. Providers need accept only
+  // GetCurrentThread() (other handles: 0 with ERROR_INVALID_HANDLE): the
+  // suite uses it as a canary, which runs only after every routine queued
+  // to this thread before it.
+  virtual DWORD QueueUserAPC(PAPCFUNC pfnAPC, HANDLE hThread, ULONG_PTR dwData) = 0;
 
   // ---- completion ports ---------------------------------------------------
   // FileHandle INVALID_HANDLE_VALUE with ExistingCompletionPort NULL creates
@@ -138,6 +156,11 @@ class Provider {
   virtual BOOL GetQueuedCompletionStatus(HANDLE CompletionPort, LPDWORD lpNumberOfBytesTransferred,
                                          PULONG_PTR lpCompletionKey, LPOVERLAPPED* lpOverlapped,
                                          DWORD dwMilliseconds) = 0;
+  // Queues a packet with these values on the port, behind the packets
+  // already there; it is dequeued like an operation's (TRUE, as a success).
+  // FALSE with the error for a handle that is not a port.
+  virtual BOOL PostQueuedCompletionStatus(HANDLE CompletionPort, DWORD dwNumberOfBytesTransferred,
+                                          ULONG_PTR dwCompletionKey, LPOVERLAPPED lpOverlapped) = 0;
   // FILE_SKIP_COMPLETION_PORT_ON_SUCCESS, FILE_SKIP_SET_EVENT_ON_HANDLE.
   virtual BOOL SetFileCompletionNotificationModes(HANDLE FileHandle, UCHAR Flags) = 0;
   // Closes a port.

@@ -81,6 +81,9 @@ class ProviderWrapper : public Provider {
     return target_->WSAWaitForMultipleEvents(c, events, all, timeout, alertable);
   }
   DWORD SleepEx(DWORD ms, BOOL alertable) override { return target_->SleepEx(ms, alertable); }
+  DWORD QueueUserAPC(PAPCFUNC fn, HANDLE thread, ULONG_PTR data) override {
+    return target_->QueueUserAPC(fn, thread, data);
+  }
 
   HANDLE CreateIoCompletionPort(HANDLE file, HANDLE port, ULONG_PTR key, DWORD threads) override {
     return target_->CreateIoCompletionPort(file, port, key, threads);
@@ -88,6 +91,9 @@ class ProviderWrapper : public Provider {
   BOOL GetQueuedCompletionStatus(HANDLE port, LPDWORD bytes, PULONG_PTR key, LPOVERLAPPED* ov,
                                  DWORD ms) override {
     return target_->GetQueuedCompletionStatus(port, bytes, key, ov, ms);
+  }
+  BOOL PostQueuedCompletionStatus(HANDLE port, DWORD bytes, ULONG_PTR key, LPOVERLAPPED ov) override {
+    return target_->PostQueuedCompletionStatus(port, bytes, key, ov);
   }
   BOOL SetFileCompletionNotificationModes(HANDLE file, UCHAR flags) override {
     return target_->SetFileCompletionNotificationModes(file, flags);

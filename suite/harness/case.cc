@@ -1,5 +1,6 @@
 #include "suite/harness/case.h"
 
+#include <algorithm>
 #include <mutex>
 #include <utility>
 
@@ -24,13 +25,51 @@ std::map<std::string, std::vector<std::string>, std::less<>>& Tags() {
   return tags;
 }
 
+std::vector<ProviderLeavingHook>& LeavingHooks() {
+  static std::vector<ProviderLeavingHook> hooks;
+  return hooks;
+}
+
+std::mutex& LateMutex() {
+  static std::mutex m;
+  return m;
+}
+std::vector<LateIndication>& LateReports() {
+  static std::vector<LateIndication> reports;
+  return reports;
+}
+
 }  // namespace
 
 Provider& ActiveProvider() {
   if (g_provider == nullptr) throw SetupFailed("no provider selected (the runner sets one)");
   return *g_provider;
 }
-void SetActiveProvider(Provider* provider) { g_provider = provider; }
+void SetActiveProvider(Provider* provider) {
+  if (g_provider != nullptr && g_provider != provider)
+    for (ProviderLeavingHook hook : LeavingHooks()) hook(*g_provider);
+  g_provider = provider;
+}
+void AddProviderLeavingHook(ProviderLeavingHook hook) {
+  auto& hooks = LeavingHooks();
+  if (std::find(hooks.begin(), hooks.end(), hook) == hooks.end()) hooks.push_back(hook);
+}
+bool IsActiveProvider(const Provider& p) { return g_provider == &p; }
+
+std::string RunningCaseId() {
+  const ::testing::TestInfo* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  if (info == nullptr) return "";
+  return std::string(info->test_suite_name()) + "." + info->name();
+}
+
+void ReportLateIndication(LateIndication late) {
+  std::lock_guard lock(LateMutex());
+  LateReports().push_back(std::move(late));
+}
+std::vector<LateIndication> TakeLateIndications() {
+  std::lock_guard lock(LateMutex());
+  return std::exchange(LateReports(), {});
+}
 
 void Observe(std::string_view key, std::int64_t value) {
   std::lock_guard lock(RecordMutex());

@@ -30,7 +30,19 @@ namespace wsac {
 // The provider every case runs against, chosen once by the runner (possibly a
 // mutant wrapping it). Cases never construct providers themselves.
 Provider& ActiveProvider();
+// Replacing the active provider (nullptr at the end of a run) first calls
+// every hook added with the provider it replaces, while that provider is
+// still usable: whatever holds its handles beyond a case (the observers'
+// operations that may still be indicated) finishes with them there.
 void SetActiveProvider(Provider* provider);
+using ProviderLeavingHook = void (*)(Provider& leaving);
+void AddProviderLeavingHook(ProviderLeavingHook hook);
+// Whether p is the active provider (false when none is set).
+bool IsActiveProvider(const Provider& p);
+
+// The id of the case running now ("Prefix/Suite.Name/Param", as result
+// lines name it), or "" outside a case. Thread-safe.
+std::string RunningCaseId();
 
 // Capability probe failed before any check ran: the provider lacks what the
 // case needs (no IPv6 loopback, an ioctl it does not offer). Verdict
@@ -93,6 +105,25 @@ void ClearCaseRecord();
 // Adds to the running case's record under its lock (check.cc, the runner's
 // listener).
 void UpdateCaseRecord(const std::function<void(CaseRecord&)>& update);
+
+// ---- indications that outlive their case ----------------------------------
+// IND-1: every operation that was initiated is indicated exactly once, and
+// a failed call never is. What breaks it where no case can check it (a
+// second indication, an indication of a failed call, an indication that
+// arrives after its case ended) is reported here by the observers and
+// written by the runner as a line of its own against the case that started
+// the operation, never against the case that happened to see it.
+struct LateIndication {
+  std::string case_id;      // the case that started the operation
+  std::string statement = "IND-1";
+  std::string detected_in;  // the case running when it was seen; "" after the last case
+  std::string mechanism;    // "Event", "Routine", "Port", "Polling"
+  std::string what;         // one sentence
+  std::map<std::string, std::string> observed;  // values JSON-encoded already
+};
+void ReportLateIndication(LateIndication late);
+// Takes the reports made so far, in the order they were made. Thread-safe.
+std::vector<LateIndication> TakeLateIndications();
 
 // ---- statement tags -------------------------------------------------------
 bool RegisterStatements(const char* suite, const char* name, std::initializer_list<const char*> ids);

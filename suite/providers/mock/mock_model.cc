@@ -333,7 +333,12 @@ bool Core::RunApcs(Lock& lk) {
     std::deque<Apc> queue;
     queue.swap(it->second);
     lk.unlock();
-    for (const Apc& apc : queue) apc.routine(apc.error, apc.bytes, apc.ov, apc.flags);
+    for (const Apc& apc : queue) {
+      if (apc.user != nullptr)
+        apc.user(apc.user_data);
+      else
+        apc.routine(apc.error, apc.bytes, apc.ov, apc.flags);
+    }
     lk.lock();
     ran = true;
   }
@@ -1464,6 +1469,30 @@ BOOL Core::CancelIo(HANDLE h) {
   AbortOpsLocked(s, [&](const Op& op) { return op.may_pend && op.thread == self; }, WSA_OPERATION_ABORTED,
                  STATUS_CANCELLED);
   FlushLocked();
+  return TRUE;
+}
+
+// ---- Core: QueueUserAPC and PostQueuedCompletionStatus -----------------------
+// Kept apart from the waits above: both only append to a queue those waits
+// already serve in order, behind what is there.
+
+DWORD Core::QueueUserAPC(PAPCFUNC fn, HANDLE thread, ULONG_PTR data) {
+  Lock lk(mu_);
+  if (fn == nullptr) return FailWith(ERROR_INVALID_PARAMETER, DWORD{0});
+  // Only the calling thread's pseudo-handle: the mock names no other threads.
+  if (thread != GetCurrentThread()) return FailWith(ERROR_INVALID_HANDLE, DWORD{0});
+  RegisterThreadLocked();
+  apcs_[std::this_thread::get_id()].push_back(Apc{nullptr, 0, 0, nullptr, 0, fn, data});
+  cv_.notify_all();
+  return 1;
+}
+
+BOOL Core::PostQueuedCompletionStatus(HANDLE port, DWORD bytes, ULONG_PTR key, LPOVERLAPPED ov) {
+  Lock lk(mu_);
+  auto it = ports_.find(reinterpret_cast<std::uintptr_t>(port));
+  if (it == ports_.end()) return FailWith(ERROR_INVALID_HANDLE, FALSE);
+  it->second->packets.push_back(Packet{bytes, key, ov, 0});
+  cv_.notify_all();
   return TRUE;
 }
 

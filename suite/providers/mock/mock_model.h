@@ -117,13 +117,16 @@ struct Port {
   bool closed = false;
 };
 
-// A completion routine call waiting for its thread's next alertable wait.
+// A completion routine call waiting for its thread's next alertable wait,
+// or a QueueUserAPC function (user != nullptr) queued among them.
 struct Apc {
   LPWSAOVERLAPPED_COMPLETION_ROUTINE routine = nullptr;
   DWORD error = 0;
   DWORD bytes = 0;
   LPWSAOVERLAPPED ov = nullptr;
   DWORD flags = 0;
+  PAPCFUNC user = nullptr;
+  ULONG_PTR user_data = 0;
 };
 
 // ---- operation records ----------------------------------------------------
@@ -280,9 +283,11 @@ class Core : public std::enable_shared_from_this<Core> {
   DWORD WSAWaitForMultipleEvents(DWORD count, const WSAEVENT* events, BOOL wait_all, DWORD timeout,
                                  BOOL alertable);
   DWORD SleepEx(DWORD ms, BOOL alertable);
+  DWORD QueueUserAPC(PAPCFUNC fn, HANDLE thread, ULONG_PTR data);
 
   HANDLE CreateIoCompletionPort(HANDLE file, HANDLE existing, ULONG_PTR key, DWORD threads);
   BOOL GetQueuedCompletionStatus(HANDLE port, LPDWORD bytes, PULONG_PTR key, LPOVERLAPPED* ov, DWORD ms);
+  BOOL PostQueuedCompletionStatus(HANDLE port, DWORD bytes, ULONG_PTR key, LPOVERLAPPED ov);
   BOOL SetFileCompletionNotificationModes(HANDLE file, UCHAR flags);
   BOOL CloseHandle(HANDLE h);
   BOOL CancelIoEx(HANDLE h, LPOVERLAPPED ov);

@@ -77,6 +77,9 @@ class MockProvider final : public Provider {
     return core_->WSAWaitForMultipleEvents(count, events, wait_all, timeout, alertable);
   }
   DWORD SleepEx(DWORD ms, BOOL alertable) override { return core_->SleepEx(ms, alertable); }
+  DWORD QueueUserAPC(PAPCFUNC fn, HANDLE thread, ULONG_PTR data) override {
+    return core_->QueueUserAPC(fn, thread, data);
+  }
 
   HANDLE CreateIoCompletionPort(HANDLE file, HANDLE existing, ULONG_PTR key, DWORD threads) override {
     return core_->CreateIoCompletionPort(file, existing, key, threads);
@@ -84,6 +87,9 @@ class MockProvider final : public Provider {
   BOOL GetQueuedCompletionStatus(HANDLE port, LPDWORD bytes, PULONG_PTR key, LPOVERLAPPED* ov,
                                  DWORD ms) override {
     return core_->GetQueuedCompletionStatus(port, bytes, key, ov, ms);
+  }
+  BOOL PostQueuedCompletionStatus(HANDLE port, DWORD bytes, ULONG_PTR key, LPOVERLAPPED ov) override {
+    return core_->PostQueuedCompletionStatus(port, bytes, key, ov);
   }
   BOOL SetFileCompletionNotificationModes(HANDLE file, UCHAR flags) override {
     return core_->SetFileCompletionNotificationModes(file, flags);

@@ -1,6 +1,8 @@
 #include "suite/providers/mutants/intercepting_provider.h"
 
 #include <atomic>
+#include <cstdint>
+#include <memory>
 
 namespace wsac {
 namespace {
@@ -9,6 +11,18 @@ namespace {
 // so the trampoline finds its interceptor through this (one provider per
 // runner process).
 std::atomic<InterceptingProvider*> g_interceptor{nullptr};
+
+// A completion routine call queued again by IndicateAgain.
+struct RoutineCall {
+  LPWSAOVERLAPPED_COMPLETION_ROUTINE routine;
+  DWORD error, bytes;
+  LPWSAOVERLAPPED ov;
+  DWORD flags;
+};
+void WSAC_CALLBACK RunRoutineCall(ULONG_PTR data) {
+  std::unique_ptr<RoutineCall> call(reinterpret_cast<RoutineCall*>(data));
+  call->routine(call->error, call->bytes, call->ov, call->flags);
+}
 
 }  // namespace
 
@@ -252,6 +266,38 @@ BOOL InterceptingProvider::GetQueuedCompletionStatus(HANDLE port, LPDWORD bytes,
   if (report.error == 0) return TRUE;
   target().WSASetLastError(static_cast<int>(report.error));
   return FALSE;
+}
+
+HANDLE InterceptingProvider::CreateIoCompletionPort(HANDLE file, HANDLE port, ULONG_PTR key, DWORD threads) {
+  HANDLE result = ProviderWrapper::CreateIoCompletionPort(file, port, key, threads);
+  if (result != nullptr && file != INVALID_HANDLE_VALUE) {
+    std::lock_guard lock(mu_);
+    ports_[static_cast<SOCKET>(reinterpret_cast<std::uintptr_t>(file))] = Association{result, key};
+  }
+  return result;
+}
+
+bool InterceptingProvider::IndicateAgain(LPWSAOVERLAPPED ov, const CompletionReport& report) {
+  OperationRecord op;
+  if (!Lookup(ov, &op)) return false;
+  if (op.app_routine != nullptr) {
+    auto call = std::make_unique<RoutineCall>(RoutineCall{op.app_routine, report.error, report.bytes, ov, report.flags});
+    if (target().QueueUserAPC(&RunRoutineCall, GetCurrentThread(), reinterpret_cast<ULONG_PTR>(call.get())) == 0)
+      return false;
+    (void)call.release();  // RunRoutineCall owns it now
+    return true;
+  }
+  bool given = false;
+  const auto event = reinterpret_cast<std::uintptr_t>(ov->hEvent);
+  Association association{nullptr, 0};
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = ports_.find(op.s); it != ports_.end()) association = it->second;
+  }
+  if (association.port != nullptr && (event & 1) == 0)
+    given = target().PostQueuedCompletionStatus(association.port, report.bytes, association.key, ov) != FALSE;
+  if (event != 0) given = target().WSASetEvent(reinterpret_cast<WSAEVENT>(event & ~std::uintptr_t{1})) != FALSE || given;
+  return given;
 }
 
 void WSAC_CALLBACK InterceptingProvider::Trampoline(DWORD error, DWORD bytes, LPWSAOVERLAPPED ov, DWORD flags) {

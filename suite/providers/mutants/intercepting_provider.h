@@ -83,6 +83,7 @@ class InterceptingProvider : public ProviderWrapper {
                LPWSAOVERLAPPED ov, LPWSAOVERLAPPED_COMPLETION_ROUTINE cr) override;
   BOOL WSAGetOverlappedResult(SOCKET s, LPWSAOVERLAPPED ov, LPDWORD transfer, BOOL wait, LPDWORD flags) override;
   BOOL GetQueuedCompletionStatus(HANDLE port, LPDWORD bytes, PULONG_PTR key, LPOVERLAPPED* ov, DWORD ms) override;
+  HANDLE CreateIoCompletionPort(HANDLE file, HANDLE port, ULONG_PTR key, DWORD threads) override;
 
  protected:
   // ---- hooks --------------------------------------------------------------
@@ -101,6 +102,16 @@ class InterceptingProvider : public ProviderWrapper {
                           DWORD flags) {
     app(error, bytes, ov, flags);
   }
+
+  // Gives an operation's indication once more, as a provider that indicates
+  // twice (or indicates a failed call) would, through the mechanism it was
+  // given: its completion routine queued again to the calling thread with
+  // QueueUserAPC (call it on the initiating thread), or a packet posted
+  // again to the port its socket is associated with (it dequeues as a
+  // success, with report.bytes), and its event (hEvent, low bit cleared)
+  // signaled again. For mutants and tests of IND-1. False when the
+  // operation is unknown or the target refused.
+  bool IndicateAgain(LPWSAOVERLAPPED ov, const CompletionReport& report);
 
   // ---- what the interceptor tracks -----------------------------------------
   bool IsStream(SOCKET s);
@@ -127,6 +138,11 @@ class InterceptingProvider : public ProviderWrapper {
   std::mutex mu_;
   std::map<SOCKET, SocketInfo> sockets_;
   std::map<LPWSAOVERLAPPED, OperationRecord> ops_;
+  struct Association {
+    HANDLE port;
+    ULONG_PTR key;
+  };
+  std::map<SOCKET, Association> ports_;  // CreateIoCompletionPort associations
 };
 
 }  // namespace wsac

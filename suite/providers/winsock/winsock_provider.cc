@@ -175,6 +175,9 @@ class WinsockProvider final : public Provider {
   DWORD SleepEx(DWORD dwMilliseconds, BOOL bAlertable) override {
     return ::SleepEx(dwMilliseconds, bAlertable);
   }
+  DWORD QueueUserAPC(PAPCFUNC pfnAPC, HANDLE hThread, ULONG_PTR dwData) override {
+    return ::QueueUserAPC(pfnAPC, hThread, dwData);
+  }
 
   HANDLE CreateIoCompletionPort(HANDLE FileHandle, HANDLE ExistingCompletionPort,
                                 ULONG_PTR CompletionKey, DWORD NumberOfConcurrentThreads) override {
@@ -186,6 +189,11 @@ class WinsockProvider final : public Provider {
                                  DWORD dwMilliseconds) override {
     return ::GetQueuedCompletionStatus(CompletionPort, lpNumberOfBytesTransferred, lpCompletionKey,
                                        lpOverlapped, dwMilliseconds);
+  }
+  BOOL PostQueuedCompletionStatus(HANDLE CompletionPort, DWORD dwNumberOfBytesTransferred,
+                                  ULONG_PTR dwCompletionKey, LPOVERLAPPED lpOverlapped) override {
+    return ::PostQueuedCompletionStatus(CompletionPort, dwNumberOfBytesTransferred, dwCompletionKey,
+                                        lpOverlapped);
   }
   BOOL SetFileCompletionNotificationModes(HANDLE FileHandle, UCHAR Flags) override {
     return ::SetFileCompletionNotificationModes(FileHandle, Flags);

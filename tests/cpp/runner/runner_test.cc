@@ -1,7 +1,8 @@
 // The runner's verdict rules, exit codes and watchdog, checked by running
 // wsac_verdict_probe (the runner's main and results stream over the
 // synthetic cases of verdict_cases.cc) as a child process and reading its
-// result lines. A child, because the cases end in failures and hangs on
+// result lines; its late_indication lines, by running wsac_isolation_probe
+// (isolation_cases.cc) the same way. A child, because the cases end in failures and hangs on
 // purpose; std::system, so the same test runs natively and under Wine.
 // tests/python/test_runner.py checks the same lines with a real JSON parser.
 #include <chrono>
@@ -24,6 +25,7 @@ namespace {
 namespace fs = std::filesystem;
 
 fs::path g_probe;
+fs::path g_isolation_probe;
 
 struct ProbeRun {
   int exit_code = -1;
@@ -46,10 +48,10 @@ fs::path TempPath(const std::string& what) {
          ("wsac_runner_test_" + std::string(info->name()) + "_" + what + std::to_string(++counter));
 }
 
-ProbeRun RunProbe(const std::string& args, bool with_results = true) {
+ProbeRun RunProbe(const std::string& args, bool with_results = true, const fs::path& probe = g_probe) {
   fs::path results = TempPath("results.jsonl"), console = TempPath("console.txt");
   fs::remove(results);
-  std::string command = "\"" + g_probe.string() + "\" " + args;
+  std::string command = "\"" + probe.string() + "\" " + args;
   if (with_results) command += " \"--results=" + results.string() + "\"";
   command += " > \"" + console.string() + "\" 2>&1";
 #if defined(_WIN32)
@@ -223,22 +225,82 @@ TEST(Watchdog, AHungCaseIsWrittenAsTimeoutAndExitsThree) {
   EXPECT_LT(run.seconds, 9.0);
 }
 
+// ---- indications after their case (wsac_isolation_probe) -------------------
+
+std::vector<std::string> LinesOf(const ProbeRun& run, const std::string& record) {
+  std::vector<std::string> out;
+  for (const auto& line : run.lines)
+    if (Field(line, "record") == record) out.push_back(line);
+  return out;
+}
+
+// A provider that indicates an operation again after its case has ended:
+// the line names the case that started the operation, not the one that saw
+// it, and both cases keep their own verdicts.
+TEST(LateIndications, NameTheCaseThatStartedTheOperation) {
+  const std::map<std::string, std::string> cases = {{"LateProbe.RoutineRunsAgainLater", "Routine"},
+                                                    {"LateProbe.EventSignaledAgainLater", "Event"},
+                                                    {"LateProbe.PollingEventSignaledAgainLater", "Polling"},
+                                                    {"LateProbe.PortPacketAgainLater", "Port"}};
+  for (const auto& [id, mechanism] : cases) {
+    SCOPED_TRACE(id);
+    ProbeRun run = RunProbe("--gtest_filter=" + id + ":LateProbe.Quiet", true, g_isolation_probe);
+    EXPECT_EQ(run.exit_code, 1) << run.console;
+    std::vector<std::string> case_lines = LinesOf(run, "case"), late = LinesOf(run, "late_indication");
+    ASSERT_EQ(case_lines.size(), 2u) << run.console;
+    for (const auto& line : case_lines) EXPECT_EQ(Field(line, "verdict"), "PASS") << line;
+    ASSERT_EQ(late.size(), 1u) << run.console;
+    EXPECT_EQ(Field(late[0], "case"), id) << late[0];
+    EXPECT_EQ(Field(late[0], "statement"), "IND-1") << late[0];
+    EXPECT_EQ(Field(late[0], "detected_in"), "LateProbe.Quiet") << late[0];
+    EXPECT_EQ(Field(late[0], "mechanism"), mechanism) << late[0];
+    EXPECT_NE(late[0].find("\"observed\":{"), std::string::npos) << late[0];
+    EXPECT_EQ(late[0].back(), '}') << late[0];
+  }
+}
+
+// After the last case there is no case to see it in: the run's last look
+// (when the provider is released) still reports it, detected in "".
+TEST(LateIndications, AfterTheLastCaseAreSeenAtTheEndOfTheRun) {
+  for (const char* id : {"LateProbe.RoutineRunsAgainLater", "LateProbe.EventSignaledAgainLater",
+                         "LateProbe.PortPacketAgainLater"}) {
+    SCOPED_TRACE(id);
+    ProbeRun run = RunProbe(std::string("--gtest_filter=") + id, true, g_isolation_probe);
+    EXPECT_EQ(run.exit_code, 1) << run.console;
+    std::vector<std::string> late = LinesOf(run, "late_indication");
+    ASSERT_EQ(late.size(), 1u) << run.console;
+    EXPECT_EQ(Field(late[0], "case"), id);
+    EXPECT_EQ(Field(late[0], "detected_in"), "");
+  }
+}
+
+TEST(LateIndications, NoneWithoutOne) {
+  ProbeRun run = RunProbe("--gtest_filter=LateProbe.Quiet", true, g_isolation_probe);
+  EXPECT_EQ(run.exit_code, 0) << run.console;
+  EXPECT_EQ(LinesOf(run, "case").size(), 1u) << run.console;
+  EXPECT_TRUE(LinesOf(run, "late_indication").empty()) << run.console;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   ::testing::InitGoogleTest(&argc, argv);
-  if (const char* env = std::getenv("WSAC_VERDICT_PROBE"); env != nullptr && *env != '\0') {
-    g_probe = env;
-  } else {
-    g_probe = fs::absolute(fs::path(argv[0])).parent_path() / "wsac_verdict_probe";
+  auto locate = [&](const char* variable, const char* name) {
+    fs::path path;
+    if (const char* env = std::getenv(variable); env != nullptr && *env != '\0') {
+      path = env;
+    } else {
+      path = fs::absolute(fs::path(argv[0])).parent_path() / name;
 #if defined(_WIN32)
-    g_probe += ".exe";
+      path += ".exe";
 #endif
-  }
-  if (!fs::exists(g_probe)) {
-    std::fprintf(stderr, "wsac_runner_tests: verdict probe not found at %s (set WSAC_VERDICT_PROBE)\n",
-                 g_probe.string().c_str());
-    return 1;
-  }
+    }
+    if (!fs::exists(path))
+      std::fprintf(stderr, "wsac_runner_tests: %s not found at %s (set %s)\n", name, path.string().c_str(), variable);
+    return path;
+  };
+  g_probe = locate("WSAC_VERDICT_PROBE", "wsac_verdict_probe");
+  g_isolation_probe = locate("WSAC_ISOLATION_PROBE", "wsac_isolation_probe");
+  if (!fs::exists(g_probe) || !fs::exists(g_isolation_probe)) return 1;
   return RUN_ALL_TESTS();
 }
