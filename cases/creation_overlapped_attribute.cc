@@ -9,7 +9,9 @@
 // The S1 and S2 cases share their bodies; each is declared once per
 // creation and names that creation's statement in every check, so a
 // failure names exactly the statement of the creation that broke it.
+#include <chrono>
 #include <cstring>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -150,85 +152,141 @@ std::vector<CallParam> NonOverlappedParams(const std::vector<bool>& modes, const
                     calls);
 }
 
-class NonOverlappedReceive : public CallCase {};
+// One socket kind and mechanism of NonOverlappedReceive: its own pair,
+// observer and worker.
+struct Lane {
+  Lane(Provider& p, SocketKind kind, Mechanism mechanism)
+      : name(std::string(KindName(kind)) + MechanismName(mechanism)),
+        observer(p, mechanism),
+        pair(ConnectedPair::Open(p, kind, PairOptions{Creation::WSASocketNonOverlapped, true})),
+        op(observer.NewOperation(pair.a)) {}
+  std::string name;  // e.g. "Tcp4Event"
+  CompletionObserver observer;
+  ConnectedPair pair;
+  Operation& op;
+  char* buf = LongLivedBuffer(128);
+  DWORD* bytes = &LongLived<DWORD>(0xDEAD);
+  DWORD* flags = &LongLived<DWORD>();
+  bool returned = false;
+  bool released = false;  // the case sent the data the call was waiting for
+  bool indicated = false;
+  std::unique_ptr<WorkerCall> worker;  // last, so it is gone before what it uses
+};
+
+// Every socket kind and mechanism runs as a lane of one case, all calls at
+// once under one watchdog: a provider that waits where ARG-15 says it must
+// fail at once costs that watchdog once per call, not once per kind and
+// mechanism. Each lane still has its own pair, observer and verdict.
+class NonOverlappedReceive : public ::testing::TestWithParam<Call> {};
 
 // S3, ARG-15, S18: non-blocking, no data: the call runs synchronously, so it
 // fails at once with WSAEWOULDBLOCK (ARG-15) instead of pending (S3), and
 // nothing is indicated, not even once data arrives (S18): a call that
 // secretly pended would complete then, and would take the data.
 //
-// A provider that waits instead gives WSAETIMEDOUT at the short SO_RCVTIMEO
-// the case sets (its own word that it waited); one that ignores that too is
-// released after ReturnWatchdog() by the data the call waits for.
+// A call still inside the provider after ReturnWatchdog() is released by the
+// data it waits for, and judged by how it then ended. (A short SO_RCVTIMEO
+// lets a provider that honours it end such a wait itself, WSAETIMEDOUT.)
 WSAC_CASE_P(NonOverlappedReceive, NoDataFailsWithoutPending, "S3", "S18", "ARG-15") {
-  Observe("rcvtimeo", LimitSynchronousReceiveWait(p, pair.a) ? "set" : "refused");
-  Operation& op = observer.NewOperation(pair.a);
-  char* buf = LongLivedBuffer(128);
-  DWORD* bytes = &LongLived<DWORD>(0xDEAD);
-  DWORD* flags = &LongLived<DWORD>();
+  Provider& p = ActiveProvider();
+  const Call call = GetParam();
   const std::vector<char> data = CounterPattern(0, 24);
-  bool indicated = false;
-  // The quiet watch runs where the call was made: a routine would be queued
-  // to that thread.
-  WorkerCall worker(
-      p, [&] { Initiate(op, buf, 128, bytes, flags); },
-      [&] {
-        if (op.outcome == Outcome::Failed) indicated = observer.IndicatedWithin(op);
-      });
-  worker.ReleaseWith([&] {
-    if (pair.a != INVALID_SOCKET) pair.CloseA();
-  });
-  bool released = false;
-  if (!worker.Returned(ReturnWatchdog())) {
-    released = true;
-    Observe("call", "released by the peer's data");
-    pair.SendFromPeer(data);
-    if (!worker.Returned(IndicationTimeout()))
-      WSAC_FAIL("ARG-15") << "the receive still waited after the peer sent data; closing the socket";
-  }
-  ObserveCall("recv", op.call_ret, op.call_error);
-  Observe("recv.outcome", OutcomeName(op.outcome));
-  Observe("recv.bytes", static_cast<std::int64_t>(*bytes));
-  WSAC_ASSERT_NE("S3", op.outcome, Outcome::Pending)
-      << "pended on a socket without the overlapped attribute: " << observer.Describe(op);
-  WSAC_EXPECT_EQ("ARG-15", op.call_error, WSAEWOULDBLOCK)
-      << (released ? "the synchronous receive waited until the case sent data: "
-                   : "a synchronous receive on a non-blocking socket without data: ")
-      << observer.Describe(op);
+  std::vector<std::unique_ptr<Lane>> lanes;
+  for (SocketKind kind : AllKinds())
+    for (Mechanism mechanism : NonPortMechanisms()) {
+      try {
+        lanes.push_back(std::make_unique<Lane>(p, kind, mechanism));
+      } catch (const NotSupported& e) {
+        Observe(std::string(KindName(kind)) + MechanismName(mechanism), e.what());
+      }
+    }
+  if (lanes.empty()) throw NotSupported("no socket kind could be opened");
 
-  // Data arrives after the call: an operation that secretly pended would
-  // complete now, and the quiet watch would see it.
-  if (!released) pair.SendFromPeer(data);
-  if (!worker.Collect(QuietWindow() + IndicationTimeout()))
-    throw SetupFailed("the worker did not finish its quiet watch: " + observer.Describe(op));
-  if (op.outcome != Outcome::Failed) {
-    NotExercised("S18", "the call did not fail: it completed synchronously with the data");
-    return;
+  for (auto& lane : lanes) {
+    Lane& l = *lane;
+    Observe(l.name + ".rcvtimeo", LimitSynchronousReceiveWait(p, l.pair.a) ? "set" : "refused");
+    // The quiet watch runs where the call was made: a routine would be
+    // queued to that thread.
+    l.worker = std::make_unique<WorkerCall>(
+        p, [&p, &l, call] { InitiateCall(p, l.observer, l.pair, call, l.op, l.buf, 128, l.bytes, l.flags); },
+        [&l] {
+          if (l.op.outcome == Outcome::Failed) l.indicated = l.observer.IndicatedWithin(l.op);
+        });
+    l.worker->ReleaseWith([&l] {
+      if (l.pair.a != INVALID_SOCKET) l.pair.CloseA();
+    });
   }
-  Observe("indicated", indicated ? "yes" : "no");
-  WSAC_EXPECT_FALSE("S18", indicated) << "a failed call was indicated: " << observer.Describe(op);
+  Deadline watchdog(ReturnWatchdog());
+  for (auto& lane : lanes)
+    lane->returned = lane->worker->Returned(std::chrono::milliseconds(watchdog.RemainingMs()));
+  // Data arrives after the call: a call still waiting gets what it waits
+  // for; one that secretly pended would complete now, and the quiet watch
+  // would see it.
+  for (auto& lane : lanes) {
+    lane->released = !lane->returned;
+    if (lane->released) Observe(lane->name + ".call", "released by the peer's data");
+    lane->pair.SendFromPeer(data);
+  }
+  for (auto& lane : lanes)
+    if (lane->released) lane->returned = lane->worker->Returned(IndicationTimeout());
+  for (auto& lane : lanes)
+    if (lane->returned) lane->worker->LetCollect();
+  for (auto& lane : lanes)
+    if (lane->returned && !lane->worker->Finished(QuietWindow() + IndicationTimeout()))
+      throw SetupFailed(lane->name + ": the worker did not finish its quiet watch");
 
-  // The data must all be there for the next receives: an operation started
-  // in secret would have taken some. Plain receives, since a stream may hand
-  // it out in pieces.
-  u_long queued = 0;
-  WSAC_ASSERT_TRUE("S18", pair.QueuedWithin(pair.a, data.size(), &queued))
-      << "only " << queued << " of the " << data.size() << " bytes sent after the failed call are queued";
-  std::vector<char> again(data.size(), '\0');
-  size_t got = 0;
-  do {
-    WSABUF wsabuf{static_cast<ULONG>(again.size() - got), again.data() + got};
-    DWORD n = 0, got_flags = 0;
-    if (p.WSARecv(pair.a, &wsabuf, 1, &n, &got_flags, nullptr, nullptr) != 0 || n == 0)
-      throw SetupFailed("plain receive of the queued data failed with " + std::to_string(p.WSAGetLastError()));
-    got += n;
-  } while (pair.stream() && got < data.size());
-  Observe("plain_recv.total", static_cast<std::int64_t>(got));
-  WSAC_EXPECT_EQ("S18", got, data.size()) << "data sent after the failed call did not all reach the next receive";
-  WSAC_EXPECT_EQ("S18", FirstMismatch(again.data(), got, 0), -1);
+  for (auto& lane : lanes) {
+    const std::string& name = lane->name;
+    Operation& op = lane->op;
+    ObserveCall(name + ".recv", op.call_ret, op.call_error);
+    Observe(name + ".recv.outcome", OutcomeName(op.outcome));
+    if (!lane->returned) {
+      WSAC_ADD_FAILURE("ARG-15") << name << ": the receive still waited after the peer sent data; socket closed";
+      NotExercised("S18", name + ": the call never returned");
+      continue;
+    }
+    WSAC_EXPECT_NE("S3", op.outcome, Outcome::Pending)
+        << name << ": pended on a socket without the overlapped attribute: " << lane->observer.Describe(op);
+    if (op.outcome == Outcome::Pending) continue;
+    WSAC_EXPECT_EQ("ARG-15", op.call_error, WSAEWOULDBLOCK)
+        << name
+        << (lane->released ? ": the synchronous receive waited until the case sent data: "
+                           : ": a synchronous receive on a non-blocking socket without data: ")
+        << lane->observer.Describe(op);
+    if (op.outcome != Outcome::Failed) {
+      NotExercised("S18", name + ": the call did not fail: it completed synchronously with the data");
+      continue;
+    }
+    Observe(name + ".indicated", lane->indicated ? "yes" : "no");
+    WSAC_EXPECT_FALSE("S18", lane->indicated) << name << ": a failed call was indicated: "
+                                              << lane->observer.Describe(op);
+    // The data must all be there for the next receives: an operation started
+    // in secret would have taken some. Plain receives, since a stream may
+    // hand it out in pieces.
+    u_long queued = 0;
+    if (!lane->pair.QueuedWithin(lane->pair.a, data.size(), &queued)) {
+      WSAC_ADD_FAILURE("S18") << name << ": only " << queued << " of the " << data.size()
+                              << " bytes sent after the failed call are queued";
+      continue;
+    }
+    std::vector<char> again(data.size(), '\0');
+    size_t got = 0;
+    do {
+      WSABUF wsabuf{static_cast<ULONG>(again.size() - got), again.data() + got};
+      DWORD n = 0, got_flags = 0;
+      if (p.WSARecv(lane->pair.a, &wsabuf, 1, &n, &got_flags, nullptr, nullptr) != 0 || n == 0)
+        throw SetupFailed(name + ": plain receive of the queued data failed with " +
+                          std::to_string(p.WSAGetLastError()));
+      got += n;
+    } while (lane->pair.stream() && got < data.size());
+    Observe(name + ".plain_recv.total", static_cast<std::int64_t>(got));
+    WSAC_EXPECT_EQ("S18", got, data.size())
+        << name << ": data sent after the failed call did not all reach the next receive";
+    WSAC_EXPECT_EQ("S18", FirstMismatch(again.data(), got, 0), -1) << name;
+  }
 }
-INSTANTIATE_TEST_SUITE_P(Creation, NonOverlappedReceive, ValuesIn(NonOverlappedParams({true}, kReceives)),
-                         CallParamName);
+INSTANTIATE_TEST_SUITE_P(Creation, NonOverlappedReceive, ValuesIn(kReceives),
+                         [](const ::testing::TestParamInfo<Call>& info) { return std::string(CallName(info.param)); });
 
 class NonOverlappedDataPresent : public CallCase {};
 
