@@ -264,10 +264,10 @@ INSTANTIATE_TEST_SUITE_P(Failed, SendAfterShutdown,
 
 class NotConnected : public FailedCall {};
 
-// S18, ERR-1, ERR-3: receive and send on a stream socket that never
-// connected fail with WSAENOTCONN (the WSARecv and WSASend pages' code) and
-// are never indicated.
-WSAC_CASE_P(NotConnected, FreshStreamSocket, "S18", "ERR-1", "ERR-3") {
+// S18, ERR-1, ERR-2, ERR-3: receives and sends on a stream socket that
+// never connected fail with WSAENOTCONN (the code the WSARecv, WSARecvFrom
+// and WSASend pages name) and are never indicated.
+WSAC_CASE_P(NotConnected, FreshStreamSocket, "S18", "ERR-1", "ERR-2", "ERR-3") {
   SOCKET fresh = CreateSocket(p, GetParam().base.kind, Creation::WSASocketOverlapped);
   if (fresh == INVALID_SOCKET)
     throw SetupFailed("creating an unconnected socket failed with " + std::to_string(p.WSAGetLastError()));
@@ -278,13 +278,14 @@ WSAC_CASE_P(NotConnected, FreshStreamSocket, "S18", "ERR-1", "ERR-3") {
   } close_fresh{p, fresh};
   observer.Attach(fresh);
   Operation& op = observer.NewOperation(fresh);
-  const char* code_statement = ErrorCodeStatementOfThisCall({AnyCall::WSARecv, AnyCall::WSASend});
+  const char* code_statement =
+      ErrorCodeStatementOfThisCall({AnyCall::WSARecv, AnyCall::WSARecvFrom, AnyCall::WSASend});
   ExpectRefusedWithoutIndication(op, Normal(op, fresh), {WSAENOTCONN, code_statement});
 }
 
 INSTANTIATE_TEST_SUITE_P(Failed, NotConnected,
                          ValuesIn(Params({.kinds = StreamKinds(), .mechanisms = AllMechanisms()},
-                                         {AnyCall::WSARecv, AnyCall::WSASend})),
+                                         {AnyCall::WSARecv, AnyCall::WSASend, AnyCall::WSARecvFrom})),
                          ParamWithName<AnyCall>);
 
 // ---- a routine on a port socket -------------------------------------------

@@ -10,6 +10,8 @@
 //   CLOSE-7  CancelIoEx ends it with ERROR_OPERATION_ABORTED, still indicated
 //   EVT-3    while it pends, WSAGetOverlappedResult(fWait FALSE) says WSA_IO_INCOMPLETE
 //   IOCTL-7  lpcbBytesReturned NULL fails with WSAEFAULT (and is never indicated)
+//   ERR-5    an input or output buffer too small fails with WSAEFAULT, the
+//            WSAIoctl page's code (and is never indicated)
 // No statement says when a waiting ioctl may complete: one that completes
 // before anything changed has still pended (IOCTL-1/2) and is still
 // indicated (S27); the cases accept it and report it.
@@ -74,33 +76,57 @@ class IoctlCase : public ::testing::TestWithParam<IoctlParam> {
     return fn;
   }
 
-  // Starts the parameter's ioctl with op. Its input and output live as long
-  // as the process: an ioctl that is wrongly still pending when the case
-  // ends may write them at any time.
-  int Start(Operation& op, LPDWORD returned) {
+  // Starts the parameter's ioctl with op; with `short_buffer` its input
+  // (FIONBIO) or output buffer is one byte long. Its input and output live
+  // as long as the process: an ioctl that is wrongly still pending when the
+  // case ends may write them at any time.
+  int Start(Operation& op, LPDWORD returned, bool short_buffer = false) {
     int ret = SOCKET_ERROR;
     switch (ioctl()) {
       case Ioctl::Fionread:
         fionread_ = &LongLived<u_long>(0xDEADBEEF);
-        ret = p.WSAIoctl(pair.a, static_cast<DWORD>(FIONREAD), nullptr, 0, fionread_, sizeof *fionread_, returned,
-                         &op.ov, observer.routine());
+        ret = p.WSAIoctl(pair.a, static_cast<DWORD>(FIONREAD), nullptr, 0, fionread_,
+                         short_buffer ? 1 : sizeof *fionread_, returned, &op.ov, observer.routine());
         break;
       case Ioctl::Fionbio: {
         u_long& on = LongLived<u_long>(1);
-        ret = p.WSAIoctl(pair.a, static_cast<DWORD>(FIONBIO), &on, sizeof on, nullptr, 0, returned, &op.ov,
-                         observer.routine());
+        ret = p.WSAIoctl(pair.a, static_cast<DWORD>(FIONBIO), &on, short_buffer ? 1 : sizeof on, nullptr, 0, returned,
+                         &op.ov, observer.routine());
         break;
       }
       case Ioctl::ExtensionPointer: {
         GUID& guid = LongLived<GUID>(kAcceptExGuid);
         pointer_ = &LongLived<void*>(nullptr);
-        ret = p.WSAIoctl(pair.a, SIO_GET_EXTENSION_FUNCTION_POINTER, &guid, sizeof guid, pointer_, sizeof *pointer_,
-                         returned, &op.ov, observer.routine());
+        ret = p.WSAIoctl(pair.a, SIO_GET_EXTENSION_FUNCTION_POINTER, &guid, sizeof guid, pointer_,
+                         short_buffer ? 1 : sizeof *pointer_, returned, &op.ov, observer.routine());
         break;
       }
     }
     observer.Track(op, ret, ret == 0 ? 0 : p.WSAGetLastError());
     return ret;
+  }
+
+  // An ioctl with one argument spoiled must fail with `expected`, the code
+  // `code_statement` names, and then no indication may follow (S18, S27).
+  // One that is accepted instead still owes S27 the promise of what it
+  // returned.
+  void ExpectRefused(Operation& op, int ret, int expected, const char* code_statement, const char* spoiled) {
+    ObserveCall("ioctl", ret, op.call_error);
+    if (op.outcome != Outcome::Failed) {
+      WSAC_ADD_FAILURE(code_statement) << "accepted with " << spoiled << ": " << observer.Describe(op);
+      NotExercised("S18", std::string("the ioctl was not refused (") + OutcomeName(op.outcome) + ")");
+      std::optional<Indication> ind = ret == 0 ? observer.TakeImmediate(op) : observer.Wait(op);
+      ObserveIndication("indication", ind);
+      WSAC_EXPECT_TRUE("S27", ind.has_value()) << (ret == 0 ? "returned 0 but no indication had happened yet: "
+                                                            : "pended but was never indicated: ")
+                                               << observer.Describe(op);
+      return;
+    }
+    WSAC_EXPECT_EQ(code_statement, op.call_error, expected);
+    bool indicated = observer.IndicatedWithin(op);
+    Observe("indicated", indicated ? "yes" : "no");
+    WSAC_EXPECT_FALSE("S18", indicated) << "a refused ioctl was indicated: " << observer.Describe(op);
+    WSAC_EXPECT_FALSE("S27", indicated) << "a refused ioctl was indicated: " << observer.Describe(op);
   }
 
   // IOCTL-4: the ioctl returns 0. S27: whatever it returned keeps its
@@ -222,30 +248,32 @@ class NullBytesReturned : public IoctlCase {};
 
 // IOCTL-7, S18, S27: with lpcbBytesReturned NULL the ioctl fails with
 // WSAEFAULT (IOCTL-7), and a failed ioctl is never indicated through the
-// chosen mechanism (S18, S27). An ioctl that is accepted instead still owes
-// S27 the promise of what it returned.
+// chosen mechanism (S18, S27).
 WSAC_CASE_P(NullBytesReturned, RefusedWithoutIndication, "S27", "S18", "IOCTL-7") {
   if (ioctl() == Ioctl::ExtensionPointer) (void)ProbeExtensionPointer();
   Operation& op = observer.NewOperation(pair.a);
   int ret = Start(op, nullptr);
-  ObserveCall("ioctl", ret, op.call_error);
-  if (op.outcome != Outcome::Failed) {
-    WSAC_ADD_FAILURE("IOCTL-7") << "accepted with lpcbBytesReturned NULL: " << observer.Describe(op);
-    NotExercised("S18", std::string("the ioctl was not refused (") + OutcomeName(op.outcome) + ")");
-    std::optional<Indication> ind = ret == 0 ? observer.TakeImmediate(op) : observer.Wait(op);
-    ObserveIndication("indication", ind);
-    WSAC_EXPECT_TRUE("S27", ind.has_value()) << (ret == 0 ? "returned 0 but no indication had happened yet: "
-                                                          : "pended but was never indicated: ")
-                                             << observer.Describe(op);
-    return;
-  }
-  WSAC_EXPECT_EQ("IOCTL-7", op.call_error, WSAEFAULT);
-  bool indicated = observer.IndicatedWithin(op);
-  Observe("indicated", indicated ? "yes" : "no");
-  WSAC_EXPECT_FALSE("S18", indicated) << "a refused ioctl was indicated: " << observer.Describe(op);
-  WSAC_EXPECT_FALSE("S27", indicated) << "a refused ioctl was indicated: " << observer.Describe(op);
+  ExpectRefused(op, ret, WSAEFAULT, "IOCTL-7", "lpcbBytesReturned NULL");
 }
 INSTANTIATE_TEST_SUITE_P(Ioctl, NullBytesReturned,
+                         ValuesIn(Ioctls({.kinds = StreamAndDatagram(), .mechanisms = AllMechanisms()}, kAllIoctls)),
+                         ParamWithName<Ioctl>);
+
+// ---- a buffer too small -------------------------------------------------------
+
+class BufferTooSmall : public IoctlCase {};
+
+// ERR-5, S18, S27: an input (FIONBIO) or output buffer one byte long fails
+// with WSAEFAULT, the code the WSAIoctl page names for a cbInBuffer or
+// cbOutBuffer too small (ERR-5), and the failed ioctl is never indicated
+// (S18, S27).
+WSAC_CASE_P(BufferTooSmall, RefusedWithoutIndication, "S27", "S18", "ERR-5") {
+  if (ioctl() == Ioctl::ExtensionPointer) (void)ProbeExtensionPointer();
+  Operation& op = observer.NewOperation(pair.a);
+  int ret = Start(op, &LongLived<DWORD>(0xDEAD), true);
+  ExpectRefused(op, ret, WSAEFAULT, "ERR-5", "a one-byte buffer");
+}
+INSTANTIATE_TEST_SUITE_P(Ioctl, BufferTooSmall,
                          ValuesIn(Ioctls({.kinds = StreamAndDatagram(), .mechanisms = AllMechanisms()}, kAllIoctls)),
                          ParamWithName<Ioctl>);
 
