@@ -263,18 +263,20 @@ INSTANTIATE_TEST_SUITE_P(Ioctl, NullBytesReturned,
 
 class BufferTooSmall : public IoctlCase {};
 
-// ERR-5, S18, S27: an input (FIONBIO) or output buffer one byte long fails
-// with WSAEFAULT, the code the WSAIoctl page names for a cbInBuffer or
-// cbOutBuffer too small (ERR-5), and the failed ioctl is never indicated
-// (S18, S27).
+// ERR-5, S18, S27: an input (FIONBIO) or output (FIONREAD) buffer one byte
+// long fails with WSAEFAULT, the code the WSAIoctl page names for a
+// cbInBuffer or cbOutBuffer too small (ERR-5), and the failed ioctl is never
+// indicated (S18, S27). SIO_GET_EXTENSION_FUNCTION_POINTER is left out:
+// providers modelled on Windows are seen to answer a short output buffer
+// with WSAEINVAL there, so which code the page means for it is not settled.
 WSAC_CASE_P(BufferTooSmall, RefusedWithoutIndication, "S27", "S18", "ERR-5") {
-  if (ioctl() == Ioctl::ExtensionPointer) (void)ProbeExtensionPointer();
   Operation& op = observer.NewOperation(pair.a);
   int ret = Start(op, &LongLived<DWORD>(0xDEAD), true);
   ExpectRefused(op, ret, WSAEFAULT, "ERR-5", "a one-byte buffer");
 }
 INSTANTIATE_TEST_SUITE_P(Ioctl, BufferTooSmall,
-                         ValuesIn(Ioctls({.kinds = StreamAndDatagram(), .mechanisms = AllMechanisms()}, kAllIoctls)),
+                         ValuesIn(Ioctls({.kinds = StreamAndDatagram(), .mechanisms = AllMechanisms()},
+                                         {Ioctl::Fionread, Ioctl::Fionbio})),
                          ParamWithName<Ioctl>);
 
 // ---- waiting ioctls: SIO_ADDRESS_LIST_CHANGE, SIO_ROUTING_INTERFACE_CHANGE ---
