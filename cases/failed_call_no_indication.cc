@@ -116,10 +116,9 @@ class FailedCall : public ::testing::TestWithParam<FailedCallParam> {
     ObserveCall("call", ret, error);
     Observe("expected_error", refusal.error);
     Observe("routine_runs_in_call", op.routine_runs_at_return);
+    WSAC_EXPECT_EQ(refusal.code_statement, op.outcome, Outcome::Failed)
+        << "the call was accepted instead of failing with " << refusal.error << ": " << observer.Describe(op);
     if (op.outcome != Outcome::Failed) {
-      WSAC_ADD_FAILURE(refusal.code_statement) << "the call was accepted (" << OutcomeName(op.outcome)
-                                               << ") instead of failing with " << refusal.error << ": "
-                                               << observer.Describe(op);
       const std::string why = std::string("the call was not refused (") + OutcomeName(op.outcome) + ")";
       NotExercised("S18", why);
       for (const char* statement : also_no_indication) NotExercised(statement, why);

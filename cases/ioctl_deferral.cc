@@ -112,8 +112,9 @@ class IoctlCase : public ::testing::TestWithParam<IoctlParam> {
   // returned.
   void ExpectRefused(Operation& op, int ret, int expected, const char* code_statement, const char* spoiled) {
     ObserveCall("ioctl", ret, op.call_error);
+    WSAC_EXPECT_EQ(code_statement, op.outcome, Outcome::Failed)
+        << "accepted with " << spoiled << ": " << observer.Describe(op);
     if (op.outcome != Outcome::Failed) {
-      WSAC_ADD_FAILURE(code_statement) << "accepted with " << spoiled << ": " << observer.Describe(op);
       NotExercised("S18", std::string("the ioctl was not refused (") + OutcomeName(op.outcome) + ")");
       std::optional<Indication> ind = ret == 0 ? observer.TakeImmediate(op) : observer.Wait(op);
       ObserveIndication("indication", ind);
