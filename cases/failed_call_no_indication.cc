@@ -28,9 +28,7 @@ namespace {
 
 using ::testing::ValuesIn;
 
-using FailedCallParam = ParamWith<AnyCall>;
-
-std::vector<FailedCallParam> Params(Dimensions d, const std::vector<AnyCall>& calls) {
+std::vector<ParamWith<AnyCall>> Params(Dimensions d, const std::vector<AnyCall>& calls) {
   return CrossWith(d, calls, AnyCallName);
 }
 
@@ -63,16 +61,8 @@ struct Refusal {
   const char* code_statement;
 };
 
-class FailedCall : public ::testing::TestWithParam<FailedCallParam> {
+class FailedCall : public ParamWithCase<AnyCall> {
  protected:
-  FailedCall()
-      : p(ActiveProvider()),
-        observer(p, GetParam().base.mechanism),
-        pair(ConnectedPair::Open(p, GetParam().base.kind,
-                                 PairOptions{GetParam().base.creation, GetParam().base.nonblocking})) {
-    observer.Attach(pair.a);
-  }
-
   AnyCall call() const { return GetParam().value; }
 
   // Well-formed arguments for op on s, as a correct call would pass them.
@@ -144,10 +134,6 @@ class FailedCall : public ::testing::TestWithParam<FailedCallParam> {
         NotExercised(ErrorCodeStatement(other), std::string("this instance calls ") + AnyCallName(call()));
     return ErrorCodeStatement(call());
   }
-
-  Provider& p;
-  CompletionObserver observer;
-  ConnectedPair pair;
 };
 
 // ---- bad input ------------------------------------------------------------

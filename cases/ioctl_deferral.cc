@@ -46,22 +46,13 @@ const char* IoctlName(Ioctl ioctl) {
 }
 const std::vector<Ioctl> kAllIoctls{Ioctl::Fionread, Ioctl::Fionbio, Ioctl::ExtensionPointer};
 
-using IoctlParam = ParamWith<Ioctl>;
-std::vector<IoctlParam> Ioctls(const Dimensions& d, const std::vector<Ioctl>& ioctls) {
+std::vector<ParamWith<Ioctl>> Ioctls(const Dimensions& d, const std::vector<Ioctl>& ioctls) {
   return CrossWith(d, ioctls, IoctlName);
 }
 
-class IoctlCase : public ::testing::TestWithParam<IoctlParam> {
+class IoctlCase : public ParamWithCase<Ioctl> {
  protected:
-  IoctlCase()
-      : p(ActiveProvider()),
-        observer(p, GetParam().base.mechanism),
-        pair(ConnectedPair::Open(p, GetParam().base.kind,
-                                 PairOptions{GetParam().base.creation, GetParam().base.nonblocking})) {
-    observer.Attach(pair.a);
-  }
   Ioctl ioctl() const { return GetParam().value; }
-  Mechanism mechanism() const { return GetParam().base.mechanism; }
 
   // The capability probe for the extension-pointer ioctl: a provider that
   // does not offer it at all (the non-overlapped call fails) is NOT_SUPPORTED.
@@ -205,9 +196,6 @@ class IoctlCase : public ::testing::TestWithParam<IoctlParam> {
     }
   }
 
-  Provider& p;
-  CompletionObserver observer;
-  ConnectedPair pair;
   u_long* fionread_ = nullptr;
   void** pointer_ = nullptr;
 };
