@@ -32,6 +32,8 @@
 #include <cstring>
 #include <limits>
 
+#include "suite/providers/mock/mock_identity.h"
+
 namespace wsac::mock {
 
 namespace {
@@ -991,6 +993,10 @@ int Core::getsockopt(SOCKET h, int level, int optname, char* optval, int* optlen
                     xp1_graceful_close = 0x40;
         info.dwServiceFlags1 = XP1_IFS_HANDLES | (s->type == SOCK_STREAM ? xp1_guaranteed | xp1_graceful_close
                                                                          : xp1_connectionless | xp1_message);
+        info.ProviderId = kMockProviderGuid;
+        info.dwCatalogEntryId = MockCatalogEntryId(s->af, s->type);
+        info.ProtocolChain.ChainLen = 1;  // a base provider
+        info.ProtocolChain.ChainEntries[0] = info.dwCatalogEntryId;
         info.iVersion = 2;
         info.iAddressFamily = s->af;
         info.iMaxSockAddr = SockaddrLen(s->af);

@@ -4,6 +4,7 @@
 // pointer or a dead handle, so the provider must not answer in its place.
 #include "suite/providers/winsock/winsock_provider.h"
 
+#include <algorithm>
 #include <charconv>
 #include <memory>
 #include <string>
@@ -12,76 +13,20 @@
 #include <vector>
 
 #include "suite/api/wsa_types.h"
+#include "suite/providers/winsock/winsock_identity.h"
 
 namespace wsac {
 namespace {
 
-std::string Utf8(const wchar_t* text) {
-  int size = ::WideCharToMultiByte(CP_UTF8, 0, text, -1, nullptr, 0, nullptr, nullptr);
-  if (size <= 1) return {};
-  std::string out(static_cast<std::size_t>(size), '\0');
-  ::WideCharToMultiByte(CP_UTF8, 0, text, -1, out.data(), size, nullptr, nullptr);
-  out.resize(static_cast<std::size_t>(size - 1));
-  return out;
-}
-
-// GetProcAddress gives a FARPROC; going through a generic function pointer
-// keeps the cast to the real signature free of -Wcast-function-type noise.
-template <typename Fn>
-Fn NtdllExport(const char* name) {
-  HMODULE ntdll = ::GetModuleHandleW(L"ntdll.dll");
-  if (ntdll == nullptr) return nullptr;
-  FARPROC proc = ::GetProcAddress(ntdll, name);
-  return reinterpret_cast<Fn>(reinterpret_cast<void (*)()>(proc));
-}
-
-// Wine exports wine_get_version from its ntdll and Windows never does, so
-// its presence is the reliable test; GetVersionEx would only show the
-// Windows version that the prefix imitates.
 std::string DescribeSystem() {
-  using WineGetVersion = const char*(CDECL*)();
-  if (auto wine_get_version = NtdllExport<WineGetVersion>("wine_get_version")) {
-    return std::string("Wine ") + wine_get_version() + " ws2_32";
-  }
-  // RtlGetVersion, unlike GetVersionEx, is not capped by the manifest
-  // compatibility shims, so it gives the true build number.
-  using RtlGetVersionFn = LONG(WINAPI*)(OSVERSIONINFOW*);
-  if (auto rtl_get_version = NtdllExport<RtlGetVersionFn>("RtlGetVersion")) {
-    OSVERSIONINFOW info{};
-    info.dwOSVersionInfoSize = sizeof info;
-    if (rtl_get_version(&info) == 0) {
-      return "Windows " + std::to_string(info.dwMajorVersion) + "." +
-             std::to_string(info.dwMinorVersion) + "." + std::to_string(info.dwBuildNumber) +
-             " ws2_32";
-    }
-  }
-  return "Windows (unknown version) ws2_32";
-}
-
-bool EnumProtocols(std::vector<WSAPROTOCOL_INFOW>* protocols, int* error) {
-  DWORD bytes = 0;
-  if (::WSAEnumProtocolsW(nullptr, nullptr, &bytes) != SOCKET_ERROR ||
-      ::WSAGetLastError() != WSAENOBUFS) {
-    *error = ::WSAGetLastError();
-    return false;
-  }
-  protocols->resize(bytes / sizeof(WSAPROTOCOL_INFOW) + 1);
-  bytes = static_cast<DWORD>(protocols->size() * sizeof(WSAPROTOCOL_INFOW));
-  int count = ::WSAEnumProtocolsW(nullptr, protocols->data(), &bytes);
-  if (count == SOCKET_ERROR) {
-    *error = ::WSAGetLastError();
-    return false;
-  }
-  protocols->resize(static_cast<std::size_t>(count));
-  return true;
+  std::string wine = WineVersion();
+  return (wine.empty() ? WindowsVersion() : "Wine " + wine) + " ws2_32";
 }
 
 class WinsockProvider final : public Provider {
  public:
-  WinsockProvider(std::string build, const WSAPROTOCOL_INFOW* entry)
-      : build_(std::move(build)), has_entry_(entry != nullptr) {
-    if (entry != nullptr) entry_ = *entry;
-  }
+  WinsockProvider(std::string build, std::vector<WSAPROTOCOL_INFOW> entries)
+      : build_(std::move(build)), entries_(std::move(entries)) {}
   // Pairs the WSAStartup of MakeWinsockProvider; ws2_32 counts them, so
   // several providers in one process are fine.
   ~WinsockProvider() override { ::WSACleanup(); }
@@ -210,24 +155,24 @@ class WinsockProvider final : public Provider {
   DWORD GetLastError() override { return ::GetLastError(); }
 
  private:
-  // The chosen catalog entry stands in for a NULL lpProtocolInfo only where
+  // A chosen catalog entry stands in for a NULL lpProtocolInfo only where
   // it can serve the request: same family and type, and a protocol it
   // covers (0 meaning its default). Other requests go to the system's
   // default entry, as they would without a choice. The copy is per call
   // because WSASocketW takes a non-const pointer and calls run concurrently.
   bool ChosenEntryFits(int af, int type, int protocol, WSAPROTOCOL_INFOW* out) const {
-    if (!has_entry_ || entry_.iAddressFamily != af || entry_.iSocketType != type) return false;
-    if (protocol != 0 &&
-        (protocol < entry_.iProtocol || protocol > entry_.iProtocol + entry_.iProtocolMaxOffset)) {
-      return false;
+    for (const WSAPROTOCOL_INFOW& entry : entries_) {
+      if (entry.iAddressFamily != af || entry.iSocketType != type) continue;
+      if (protocol != 0 && (protocol < entry.iProtocol || protocol > entry.iProtocol + entry.iProtocolMaxOffset))
+        continue;
+      *out = entry;
+      return true;
     }
-    *out = entry_;
-    return true;
+    return false;
   }
 
   const std::string build_;
-  const bool has_entry_;
-  WSAPROTOCOL_INFOW entry_{};
+  const std::vector<WSAPROTOCOL_INFOW> entries_;  // at most one per family and type
 };
 
 }  // namespace
@@ -247,36 +192,50 @@ std::unique_ptr<Provider> MakeWinsockProvider(const WinsockOptions& options, std
   }
   std::string build = DescribeSystem();
   if (options.catalog_entry.empty()) {
-    return std::make_unique<WinsockProvider>(std::move(build), nullptr);
+    return std::make_unique<WinsockProvider>(std::move(build), std::vector<WSAPROTOCOL_INFOW>{});
   }
-
-  const std::string& text = options.catalog_entry;
-  DWORD id = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-  if (ec != std::errc() || end != text.data() + text.size()) {
-    *error = "catalog entry '" + text + "' is not a decimal dwCatalogEntryId";
+  auto fail = [&](std::string message) -> std::unique_ptr<Provider> {
+    *error = std::move(message);
     ::WSACleanup();
     return nullptr;
-  }
+  };
   std::vector<WSAPROTOCOL_INFOW> protocols;
   int enum_error = 0;
-  if (!EnumProtocols(&protocols, &enum_error)) {
-    *error = "WSAEnumProtocolsW failed with error " + std::to_string(enum_error);
-    ::WSACleanup();
-    return nullptr;
-  }
-  std::string known;
-  for (const WSAPROTOCOL_INFOW& p : protocols) {
-    if (p.dwCatalogEntryId == id) {
-      build += " [catalog entry " + text + ": " + Utf8(p.szProtocol) + "]";
-      return std::make_unique<WinsockProvider>(std::move(build), &p);
+  if (!WinsockCatalog(&protocols, &enum_error))
+    return fail("WSAEnumProtocolsW failed with error " + std::to_string(enum_error));
+
+  std::vector<WSAPROTOCOL_INFOW> chosen;
+  std::string ids, names;
+  const std::string& text = options.catalog_entry;
+  for (std::size_t start = 0; start <= text.size();) {
+    std::size_t end = std::min(text.find(',', start), text.size());
+    const std::string item = text.substr(start, end - start);
+    start = end + 1;
+    DWORD id = 0;
+    auto [stop, ec] = std::from_chars(item.data(), item.data() + item.size(), id);
+    if (item.empty() || ec != std::errc() || stop != item.data() + item.size())
+      return fail("catalog entry '" + item + "' is not a decimal dwCatalogEntryId");
+    const WSAPROTOCOL_INFOW* found = nullptr;
+    for (const WSAPROTOCOL_INFOW& p : protocols)
+      if (p.dwCatalogEntryId == id) found = &p;
+    if (found == nullptr) {
+      std::string known;
+      for (const WSAPROTOCOL_INFOW& p : protocols)
+        known += (known.empty() ? "" : ", ") + std::to_string(p.dwCatalogEntryId) + " (" + WideToUtf8(p.szProtocol) + ")";
+      return fail("no catalog entry " + item + " in WSAEnumProtocolsW; it has: " + known);
     }
-    known += (known.empty() ? "" : ", ") + std::to_string(p.dwCatalogEntryId) + " (" +
-             Utf8(p.szProtocol) + ")";
+    // Sockets of one family and type can come from one entry only.
+    for (const WSAPROTOCOL_INFOW& other : chosen)
+      if (other.iAddressFamily == found->iAddressFamily && other.iSocketType == found->iSocketType)
+        return fail("catalog entries " + std::to_string(other.dwCatalogEntryId) + " and " + item +
+                    " serve the same address family and socket type; choose one");
+    chosen.push_back(*found);
+    ids += (ids.empty() ? "" : ", ") + item;
+    names = WideToUtf8(found->szProtocol);
   }
-  *error = "no catalog entry " + text + " in WSAEnumProtocolsW; it has: " + known;
-  ::WSACleanup();
-  return nullptr;
+  // One entry is named; several are listed by id (their names are in the run's provider identity).
+  build += chosen.size() == 1 ? " [catalog entry " + ids + ": " + names + "]" : " [catalog entries " + ids + "]";
+  return std::make_unique<WinsockProvider>(std::move(build), std::move(chosen));
 }
 
 }  // namespace wsac

@@ -10,9 +10,10 @@
 namespace wsac {
 
 struct WinsockOptions {
-  // When set, sockets are created from this catalog entry of
-  // WSAEnumProtocolsW (dwCatalogEntryId), so a third-party provider installed
-  // in the catalog can be certified. Empty: the system's default entry.
+  // When set, sockets are created from these catalog entries of
+  // WSAEnumProtocolsW (dwCatalogEntryIds, comma-separated, at most one per
+  // address family and socket type), so a third-party provider installed in
+  // the catalog can be certified. Empty: the system's default entries.
   std::string catalog_entry;
 };
 
