@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "runner/provider_identity.h"
 #include "runner/results_stream.h"
 #include "suite/catalog/catalog.h"
 #include "suite/fixtures/deadline.h"
@@ -37,7 +38,7 @@ struct Options {
   std::string case_list;
   long long case_timeout_s = 10;
   long long quiet_window_ms = -1;
-  bool list = false, requirements = false, list_mutants = false, list_providers = false;
+  bool list = false, requirements = false, list_mutants = false, list_providers = false, catalog = false;
 };
 
 const char kHelp[] =
@@ -45,7 +46,8 @@ const char kHelp[] =
     "  --provider=NAME        provider under test (--list-providers shows this build's)\n"
     "  --mutant=NAME          wrap the provider in a mutant (--list-mutants)\n"
     "  --chaos-seed=N         mock only: take permitted choices at random, reproducibly\n"
-    "  --catalog-entry=ID     winsock only: create sockets from this WSAEnumProtocols entry\n"
+    "  --catalog-entry=ID[,ID...]  winsock only: create sockets from these WSAEnumProtocols entries\n"
+    "                         (at most one per address family and socket type)\n"
     "  --results=FILE         append one JSON line per finished case to FILE\n"
     "  --case-list=FILE       run exactly the case ids listed in FILE, one per line\n"
     "  --case-timeout=S       per-case deadline in seconds (default 10); overrun: TIMEOUT, exit 3\n"
@@ -53,7 +55,8 @@ const char kHelp[] =
     "  --list                 print the cases as JSON with their statement IDs\n"
     "  --requirements         print the requirement catalog as JSON\n"
     "  --list-mutants         print the mutants as JSON\n"
-    "  --list-providers       print this build's providers as JSON\n";
+    "  --list-providers       print this build's providers as JSON\n"
+    "  --catalog              print the machine's Winsock catalog (WSAEnumProtocols) as JSON\n";
 
 int Usage(const std::string& message) {
   std::fprintf(stderr, "wsaconform-runner: %s\n%s", message.c_str(), kHelp);
@@ -104,6 +107,7 @@ std::string ParseOptions(int* argc, char** argv, Options* o) {
     else if (arg == "--requirements") o->requirements = true;
     else if (arg == "--list-mutants") o->list_mutants = true;
     else if (arg == "--list-providers") o->list_providers = true;
+    else if (arg == "--catalog") o->catalog = true;
     else if (arg == "--help" || arg == "-h") {
       std::fputs(kHelp, stdout);
       argv[kept++] = argv[i];  // GoogleTest prints its own flags too
@@ -187,6 +191,13 @@ int main(int argc, char** argv) {
     PrintMutants();
     return 0;
   }
+  if (options.catalog) {
+    std::string error;
+    std::string catalog = wsac::WinsockCatalogJson(&error);
+    if (catalog.empty()) return Usage(error);
+    std::fputs(catalog.c_str(), stdout);
+    return 0;
+  }
   if (options.list_providers) {
     std::fputs((wsac::json::QuoteList(wsac::AvailableProviders()) + "\n").c_str(), stdout);
     return 0;
@@ -218,7 +229,8 @@ int main(int argc, char** argv) {
     if (results == nullptr) return Usage("cannot open --results file '" + options.results + "' for writing");
   }
 
-  wsac::RunIdentity identity{provider->Name(), provider->Build(), options.choice.mutant, std::nullopt};
+  wsac::RunIdentity identity{provider->Name(), provider->Build(), options.choice.mutant, std::nullopt,
+                             wsac::ProviderIdentityJson(*provider, options.choice)};
   if (options.choice.chaos_seed) identity.chaos_seed = *options.choice.chaos_seed;
   auto* stream = new wsac::ResultsStream(results, identity, std::chrono::seconds(options.case_timeout_s));
   ::testing::UnitTest::GetInstance()->listeners().Append(stream);  // gtest owns it from here

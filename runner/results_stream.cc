@@ -208,6 +208,7 @@ void ResultsStream::WriteLine(const ::testing::TestInfo& info, const char* verdi
   line += ",\"provider\":" + json::Quote(identity_.provider) + ",\"build\":" + json::Quote(identity_.build);
   line += ",\"mutant\":" + json::Quote(identity_.mutant);
   line += ",\"chaos_seed\":" + (identity_.chaos_seed ? std::to_string(*identity_.chaos_seed) : std::string("null"));
+  if (!identity_.provider_identity.empty()) line += ",\"provider_identity\":" + identity_.provider_identity;
   line += ",\"verdict\":" + json::Quote(verdict);
   char ms[32];
   std::snprintf(ms, sizeof ms, "%.3f", duration_ms);

@@ -19,6 +19,7 @@ struct RunIdentity {
   std::string build;
   std::string mutant;
   std::optional<unsigned long long> chaos_seed;
+  std::string provider_identity;  // JSON (runner/provider_identity.h), written into every case line
 };
 
 struct CaseRecord;
