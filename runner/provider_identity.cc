@@ -1,5 +1,6 @@
 #include "runner/provider_identity.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <map>
@@ -126,19 +127,27 @@ constexpr SocketKind kKinds[] = {
 }  // namespace
 
 std::string ProviderIdentityJson(Provider& provider, const ProviderChoice& choice) {
+  [[maybe_unused]] const bool winsock = provider.Name() == "winsock";
   std::string system;
   std::vector<WSAPROTOCOL_INFOW> catalog;
 #if defined(_WIN32)
-  ProviderDlls dlls;
-  if (provider.Name() == "winsock") {
+  if (winsock) {
     int error = 0;
     if (!WinsockCatalog(&catalog, &error)) catalog.clear();
     system = WinsockSystemJson();
   }
 #endif
-  if (system.empty()) system = "{\"model\":" + Quote("wsaconform " + provider.Name()) + ",\"version\":" + Quote(WSAC_VERSION) + "}";
+  if (system.empty())
+    system = "{\"model\":" + Quote("wsaconform " + provider.Name()) + ",\"version\":" + Quote(WSAC_VERSION) + "}";
 
   std::string sockets = "[";
+  std::vector<GUID> providers;  // whose DLL to name, once each
+  std::vector<DWORD> layers;    // entries of layered chains, once each
+  auto add_provider = [&](const GUID& guid) {
+    for (const GUID& known : providers)
+      if (GuidText(known) == GuidText(guid)) return;
+    providers.push_back(guid);
+  };
   for (const SocketKind& kind : kKinds) {
     sockets += (sockets.size() > 1 ? "," : "") + std::string("{\"kind\":") + Quote(kind.name);
     SOCKET s = provider.WSASocketW(kind.af, kind.type, 0, nullptr, 0, WSA_FLAG_OVERLAPPED);
@@ -155,37 +164,45 @@ std::string ProviderIdentityJson(Provider& provider, const ProviderChoice& choic
       sockets += ",\"error\":" + Quote("getsockopt(SO_PROTOCOL_INFOW) failed with " + std::to_string(error)) + "}";
       continue;
     }
-    sockets += ",\"entry\":" + EntryJson(info);
-#if defined(_WIN32)
-    if (provider.Name() == "winsock") {
-      sockets += ",\"provider_dll\":" + dlls.Json(info.ProviderId) + ",\"chain_providers\":[";
-      // A layered chain names its layers first and the base provider last;
-      // each layer has a DLL of its own.
-      for (int i = 0; i < info.ProtocolChain.ChainLen && i < kMaxChain && info.ProtocolChain.ChainLen > 1; ++i) {
-        DWORD id = info.ProtocolChain.ChainEntries[i];
-        const WSAPROTOCOL_INFOW* layer = nullptr;
-        for (const WSAPROTOCOL_INFOW& e : catalog)
-          if (e.dwCatalogEntryId == id) layer = &e;
-        sockets += std::string(i ? "," : "") + "{\"catalog_entry_id\":" + std::to_string(id);
-        if (layer != nullptr)
-          sockets += ",\"provider_guid\":" + Quote(GuidText(layer->ProviderId)) +
-                     ",\"protocol\":" + Quote(Utf16ToUtf8(layer->szProtocol, kProtocolLen)) +
-                     ",\"provider_dll\":" + dlls.Json(layer->ProviderId);
-        else
-          sockets += ",\"error\":\"not in the catalog\"";
-        sockets += "}";
-      }
-      sockets += "]";
-    }
-#endif
-    sockets += "}";
+    sockets += ",\"entry\":" + EntryJson(info) + "}";
+    add_provider(info.ProviderId);
+    // A layered chain names its layers first and the base provider last;
+    // each may come from another DLL.
+    for (int i = 0; info.ProtocolChain.ChainLen > 1 && i < info.ProtocolChain.ChainLen && i < kMaxChain; ++i)
+      if (std::find(layers.begin(), layers.end(), info.ProtocolChain.ChainEntries[i]) == layers.end())
+        layers.push_back(info.ProtocolChain.ChainEntries[i]);
   }
   sockets += "]";
+
+  std::string chain_entries = "[";
+  for (DWORD id : layers) {
+    const WSAPROTOCOL_INFOW* entry = nullptr;
+    for (const WSAPROTOCOL_INFOW& e : catalog)
+      if (e.dwCatalogEntryId == id) entry = &e;
+    chain_entries += std::string(chain_entries.size() > 1 ? "," : "") + "{\"catalog_entry_id\":" + std::to_string(id);
+    if (entry != nullptr) {
+      chain_entries += ",\"provider_guid\":" + Quote(GuidText(entry->ProviderId)) +
+                       ",\"protocol\":" + Quote(Utf16ToUtf8(entry->szProtocol, kProtocolLen));
+      add_provider(entry->ProviderId);
+    } else {
+      chain_entries += ",\"error\":\"not in the catalog\"";
+    }
+    chain_entries += "}";
+  }
+  chain_entries += "]";
+
+  std::string dlls = "{";
+#if defined(_WIN32)
+  for (const GUID& guid : providers)
+    if (winsock) dlls += std::string(dlls.size() > 1 ? "," : "") + Quote(GuidText(guid)) + ":" + ModuleJson(ProviderDll(guid));
+#endif
+  dlls += "}";
 
   return "{\"provider\":" + Quote(provider.Name()) + ",\"build\":" + Quote(provider.Build()) +
          ",\"mutant\":" + Quote(choice.mutant) + ",\"chaos_seed\":" +
          (choice.chaos_seed ? std::to_string(*choice.chaos_seed) : std::string("null")) +
-         ",\"catalog_entry\":" + Quote(choice.catalog_entry) + ",\"system\":" + system + ",\"sockets\":" + sockets + "}";
+         ",\"catalog_entry\":" + Quote(choice.catalog_entry) + ",\"system\":" + system + ",\"sockets\":" + sockets +
+         ",\"chain_entries\":" + chain_entries + ",\"provider_dlls\":" + dlls + "}";
 }
 
 std::string WinsockCatalogJson(std::string* error) {

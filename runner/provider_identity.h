@@ -12,14 +12,14 @@ namespace wsac {
 // The identity written into run.json and every result line
 // ("provider_identity"):
 //   {"provider", "build", "mutant", "chaos_seed", "catalog_entry" (as chosen),
-//    "system": {"os", "ws2_32": {path, file_version, sha256, wine_builtin, error}} (winsock)
-//              {"model", "version"} (mock),
+//    "system": {"os", "wine", "ws2_32": {path, file_version, sha256, wine_builtin, error}}  (winsock)
+//              {"model", "version"}  (mock),
 //    "sockets": [{"kind": "tcp4"|"udp4"|"tcp6"|"udp6",
 //                 "entry": {catalog_entry_id, provider_guid, protocol, address_family, socket_type,
 //                           protocol_number, chain_length, chain, service_flags1, ifs_handles,
-//                           provider_flags},
-//                 "provider_dll": {...}, "chain_providers": [{catalog_entry_id, provider_guid, protocol,
-//                 provider_dll}]}   or {"kind", "error"} when no such socket can be made]}
+//                           provider_flags}}   or {"kind", "error"} when no such socket can be made],
+//    "chain_entries": [{catalog_entry_id, provider_guid, protocol}]  (each entry of a layered chain),
+//    "provider_dlls": {"{GUID}": {path, file_version, sha256, wine_builtin, error}}  (winsock)}
 // The entry of each socket kind is the one the provider really created a
 // socket from (SO_PROTOCOL_INFOW of a probe socket made as the cases make
 // theirs), so a default entry, a chosen one or a layered chain all show as
