@@ -28,6 +28,9 @@ SUBCOMMANDS = {
     "expectations": ("derive", "expectations files: 'derive' drafts one from results"),
     "killmatrix": ("killmatrix", "run every mutant; fail when no check of its own statement catches one"),
     "flakes": ("flakes", "run the suite N times shuffled; list every case whose outcome changed"),
+    "catalog": ("catalog", "the machine's Winsock catalog, like `netsh winsock show catalog`"),
+    "certify": ("certify", "run the whole suite against catalog entries; write a certificate package per entry"),
+    "verify": ("verify", "check a certificate package: its files, its verdicts, its case list"),
 }
 
 
