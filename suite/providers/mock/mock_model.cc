@@ -1237,6 +1237,11 @@ int Core::WSAIoctl(SOCKET h, DWORD code, LPVOID in, DWORD cb_in, LPVOID out, DWO
     const u_long v = static_cast<u_long>(s->type == SOCK_STREAM ? s->rcvq.size() : s->dgq_bytes);
     std::memcpy(out, &v, sizeof(v));
     result_bytes = sizeof(u_long);
+  } else if (code == static_cast<DWORD>(SIO_BASE_HANDLE)) {
+    // The mock is a base provider: each socket is its own base handle.
+    if (out == nullptr || cb_out < sizeof(SOCKET)) return Fail(WSAEFAULT);
+    std::memcpy(out, &h, sizeof h);
+    result_bytes = sizeof(SOCKET);
   } else if (code == static_cast<DWORD>(SIO_GET_EXTENSION_FUNCTION_POINTER)) {
     if (in == nullptr || cb_in < sizeof(GUID) || out == nullptr || cb_out < sizeof(void*)) return Fail(WSAEFAULT);
     return Fail(WSAEINVAL);  // the mock offers no extension functions

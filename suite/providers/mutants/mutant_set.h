@@ -19,5 +19,6 @@ struct MutantEntry {
 
 void AddSourceStatementMutants(std::vector<MutantEntry>& out);    // S1..S27
 void AddReferencePageMutants(std::vector<MutantEntry>& out);      // parts B and C
+void AddBaseHandleMutants(std::vector<MutantEntry>& out);         // IOCTL-8
 
 }  // namespace wsac

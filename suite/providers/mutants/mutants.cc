@@ -21,6 +21,7 @@ const std::vector<MutantEntry>& Entries() {
     std::vector<MutantEntry> out;
     AddSourceStatementMutants(out);
     AddReferencePageMutants(out);
+    AddBaseHandleMutants(out);
     // Only the switches this build of the mock really offers.
     std::set<std::string> offered = MockFaultNames();
     for (const MutantInfo& m : kModelSwitches)
