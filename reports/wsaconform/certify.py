@@ -423,7 +423,8 @@ def certify_target(target: Target, runner: Runner, listing: Listing, requirement
     progress = Progress(f"certify {target.name}", len(cases), each_case=False)
     try:
         result = run_provider(runner, settings, listing, cases, work / "shards", progress, texts,
-                              durations_file=out / ".work" / f"durations-{args.provider}.json")
+                              durations_file=Path(args.durations) if args.durations else
+                              out / ".work" / f"durations-{args.provider}.json")
     except RunnerError as err:
         raise UsageError(f"{target.name}: {err}") from None
     progress.close()
@@ -496,6 +497,9 @@ def add_arguments(parser) -> None:
                         help="winsock (default) or mock (certifies the mock's own entries)")
     parser.add_argument("--jobs", "-j", type=int, metavar="N", help="runner processes (default: measured)")
     parser.add_argument("--timeout", type=int, default=10, metavar="S", help="per-case deadline in seconds")
+    parser.add_argument("--durations", metavar="FILE",
+                        help="case durations to pack the shards by, updated after the run (default: "
+                             "DIR/.work/durations-PROVIDER.json; a `run`'s out/winsock/durations.json serves too)")
     parser.add_argument("--guard", type=float, metavar="S", help=argparse.SUPPRESS)
     parser.add_argument("--no-build", action="store_true", help="use the runner already built")
 
