@@ -187,7 +187,7 @@ def mock_package(tmp_path_factory):
         pytest.skip(f"runner not built at {RUNNER}")
     out = tmp_path_factory.mktemp("certs")
     args = type("Args", (), dict(provider="mock", entry=[], all_layered=False, out=str(out), runner=str(RUNNER),
-                                 jobs=8, timeout=10, guard=None, no_build=True, durations=None))()
+                                 jobs=None, timeout=10, guard=None, no_build=True, durations=None))()
     assert certify.run(args) == 0
     return out / "mock"
 
