@@ -2,6 +2,9 @@
 
     native   ctest of the native build
     mingw    ctest of the mingw-w64 build, each .exe under Wine
+    winsock  every case against Wine's ws2_32, gated by expectations/wine-8.0.json
+    samples  the sample third-party providers certified under Wine, each certificate
+             checked against suite/providers/samples/expected.json and `wsaconform verify`
     asan     ctest of the AddressSanitizer/UBSan build
     pytest   tests/python (with the HTML report in headless Chromium when it is installed)
 
@@ -54,9 +57,11 @@ def run(args) -> int:
     parts = [_native(tools)]
     if args.fast or args.no_wine:
         parts.append(Part("mingw", "under Wine", note="skipped (--fast or --no-wine)"))
+        parts.append(Part("samples", "under Wine, certified", note="skipped (--fast or --no-wine)"))
     else:
         parts.append(_mingw(tools))
         parts.append(_winsock_gate(tools))
+        parts.append(_sample_certificates(tools))
     if args.fast or args.no_asan:
         parts.append(Part("asan", "natively, ASan+UBSan", note="skipped (--fast or --no-asan)"))
     else:
@@ -118,6 +123,84 @@ def _winsock_gate(tools: env.Tools) -> Part:
     (out / GATE_JSON).unlink(missing_ok=True)
     returncode = subprocess.run(argv, cwd=ROOT, env=child_env, stdin=subprocess.DEVNULL).returncode
     return _gate_part(where, returncode, out / GATE_JSON)
+
+
+SAMPLES_EXPECTED = ROOT / "suite" / "providers" / "samples" / "expected.json"
+
+
+def _sample_certificates(tools: env.Tools) -> Part:
+    """The sample providers (suite/providers/samples), each certified under Wine and its certificate
+    compared with Wine's own run (the winsock part's results): the statements standing in the way are
+    Wine's, less what the sample hides and plus what it breaks (expected.json); the sample's DLL is the
+    one the certificate names, and `wsaconform verify` accepts the package."""
+    where = "under Wine, certified"
+    if not tools.cross:
+        return Part("samples", where, note="skipped: no mingw-w64 build or Wine here")
+    directory = build.build_dir("mingw")
+    base_results = directory / "conformance" / "winsock" / "results.jsonl"
+    _banner("samples: the sample providers certified under Wine")
+    if not base_results.is_file():
+        return Part("samples", where, failed=1, note=f"no run of Wine's own ws2_32 to compare with ({base_results})")
+    try:
+        build.build("mingw", target="wsac_samples")
+        wine.boot(directory)
+    except (build.BuildError, RuntimeError) as err:
+        return Part("samples", where, failed=1, note=str(err))
+    try:
+        return _certify_samples(directory, base_results)
+    finally:
+        wine.stop(directory)
+
+
+def _certify_samples(directory: Path, base_results: Path) -> Part:
+    from . import certify
+
+    expected = json.loads(SAMPLES_EXPECTED.read_text(encoding="utf-8"))["samples"]
+    base = certify.certificate_body(base_results.read_text(encoding="utf-8"),
+                                    json.loads((base_results.parent.parent / "requirements.json").read_text()))
+    base_named = {s["id"] for s in base["standing_in_the_way"]}
+    base_unexercised = {s["id"] for s in base["unexercised"]}
+    child_env = dict(os.environ, PYTHONPATH=_pythonpath())
+    passed, problems = 0, []
+    for name, want in expected.items():
+        out = directory / "certificates" / name
+        argv = [_python(), "-m", "wsaconform", "certify", "--runner", str(directory / "samples" / name / "run.sh"),
+                "--all-layered", "--out", str(out), "--durations", str(base_results.parent / "durations.json")]
+        env.log(" ".join(argv))
+        subprocess.run(argv, cwd=ROOT, env=child_env, stdin=subprocess.DEVNULL)
+        packages = [p for p in out.iterdir() if p.is_dir() and not p.name.startswith(".")] if out.is_dir() else []
+        if len(packages) != 1:
+            problems.append(f"{name}: {len(packages)} certificate packages instead of one")
+            continue
+        package = packages[0]
+        certificate = json.loads((package / "certificate.json").read_text(encoding="utf-8"))
+        named = {s["id"] for s in certificate["standing_in_the_way"]}
+        unexercised = {s["id"] for s in certificate["unexercised"]}
+        want_named = base_named - set(want["hides"]) | set(want["adds"])
+        want_unexercised = base_unexercised | set(want["unexercised"])
+        identity = json.loads((package / "identity.json").read_text(encoding="utf-8"))
+        dll = certify.sha256_file(directory / "samples" / name / "ws2_32.dll")
+        verify = subprocess.run([_python(), "-m", "wsaconform", "verify", str(package)], cwd=ROOT, env=child_env,
+                                stdin=subprocess.DEVNULL, capture_output=True, text=True)
+        print(verify.stdout, end="", flush=True)
+        checks = [
+            (certificate["verdict"] == (certify.CERTIFIED if not want_named and not certificate["crashed_or_timed_out"]
+                                        else certify.NOT_CERTIFIED), f"verdict {certificate['verdict']}"),
+            (named == want_named, f"names {sorted(named - want_named)} beyond and lacks {sorted(want_named - named)}"),
+            (unexercised == want_unexercised, f"unexercised {sorted(unexercised ^ want_unexercised)} differ"),
+            (identity.get("system", {}).get("ws2_32", {}).get("sha256") == dll,
+             "the ws2_32 the runner was bound to is not the sample's DLL"),
+            (verify.returncode == 0, "wsaconform verify rejected it"),
+        ]
+        for ok, problem in checks:
+            passed += ok
+            if not ok:
+                problems.append(f"{name}: {problem}")
+    for problem in problems:
+        env.log(f"samples: {problem}")
+    note = "; ".join(problems[:3]) if problems else (
+        f"each certificate names Wine's {len(base_named)} statement(s) and what its sample breaks")
+    return Part("samples", "under Wine, certified", passed=passed, failed=len(problems), note=note)
 
 
 def _gate_part(where: str, returncode: int, gate_json: Path) -> Part:
