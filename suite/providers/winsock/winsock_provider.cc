@@ -209,6 +209,8 @@ class WinsockProvider final : public Provider {
   void WSASetLastError(int iError) override { ::WSASetLastError(iError); }
   DWORD GetLastError() override { return ::GetLastError(); }
 
+  std::uint64_t GetTickCount64() override { return ::GetTickCount64(); }
+
  private:
   // The chosen catalog entry stands in for a NULL lpProtocolInfo only where
   // it can serve the request: same family and type, and a protocol it
