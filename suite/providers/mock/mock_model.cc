@@ -514,7 +514,8 @@ void Core::ReportDeadlockLocked(Lock& lk) {
     text += t.waiting != nullptr ? "; thread " + std::to_string(t.os_tid) + " waits in " + t.waiting->what
                                  : "; thread " + std::to_string(t.os_tid) + " is blocked outside the mock";
   }
-  text += ". Nothing can wake them but real time outside the provider; the case watchdog will end the case.";
+  text += ". Only a real-time wait outside the provider can still end; if none does, the case watchdog "
+          "ends the case as TIMEOUT.";
   lk.unlock();
   std::fprintf(stderr, "wsaconform %s\n", text.c_str());
   std::fflush(stderr);
