@@ -892,7 +892,9 @@ void Core::PumpLocked(const SocketPtr& s) {
 bool Core::WaitOpLocked(Lock& lk, const OpPtr& op, DWORD timeout_ms) {
   // SO_RCVTIMEO / SO_SNDTIMEO 0 is no timeout.
   const std::uint64_t deadline = timeout_ms == 0 ? kForever : DeadlineAfterLocked(timeout_ms);
-  const char* what = op->kind == OpKind::kRecv ? "a blocking receive" : op->kind == OpKind::kSend ? "a blocking send" : "a blocking ioctl";
+  const char* what = op->kind == OpKind::kRecv   ? "a blocking receive"
+                     : op->kind == OpKind::kSend ? "a blocking send"
+                                                 : "a blocking ioctl";
   return WaitLocked(lk, deadline, what, [&] { return op->done; });
 }
 

@@ -38,11 +38,17 @@
 // Rule 3 is "nothing else can happen": a thread blocked outside the mock can
 // only be woken by a thread that runs (there is none), by the mock (which
 // is what waits), or by a real-time timeout outside the provider, which the
-// suite's rules forbid (docs/writing-cases.md, "Timing"). Such a timeout is
-// the one thing the virtual clock cannot honour: a thread that waits on a
-// condition variable for 100 ms of real time while another waits in the mock
-// with a longer deadline sees the mock's deadline pass first. Cases must hand
-// results back through provider events instead.
+// suite's rules forbid (docs/writing-cases.md, "Timing"). Letting a blocked
+// thread hold the clock instead would turn every join, future or condition
+// variable that waits for a thread with a deadline in the mock into a
+// deadlock (a case waiting on a condition variable while its worker keeps a
+// quiet window in the mock would never see the window end), and would give
+// a different result than real time for nothing. The cost of rule 3: a
+// real-time timeout outside the provider is the one thing the virtual clock
+// cannot honour. It costs its full real time, and when it is shorter than a
+// deadline in the mock that it expects to be still running, the mock's
+// deadline passes first. Cases must hand results back through provider
+// events instead.
 //   Registration: a thread is registered at its first call into the model
 // (any method; reading the clock counts) and leaves at its exit (the
 // thread-exit hook). Until its first call it is seen only through rule 3:
@@ -326,7 +332,6 @@ class Core : public std::enable_shared_from_this<Core> {
   void Shutdown();
 
   std::string Build() const;
-  bool VirtualClock() const { return virtual_clock_; }
 
   SOCKET WSASocketW(int af, int type, int protocol, LPWSAPROTOCOL_INFOW info, unsigned g, DWORD flags);
   int bind(SOCKET s, const sockaddr* name, int namelen);
