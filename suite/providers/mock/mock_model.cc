@@ -346,10 +346,20 @@ std::shared_ptr<Event> Core::FindEventLocked(HANDLE h) const {
 
 // ---- Core: threads and APCs -------------------------------------------------
 
-Core::Lock Core::Enter() {
+Core::Lock Core::LockArriving() {
+  Lock lk(mu_, std::defer_lock);
+  RelockArriving(lk);
+  return lk;
+}
+
+void Core::RelockArriving(Lock& lk) {
   arriving_.fetch_add(1);
-  Lock lk(mu_);
+  lk.lock();
   arriving_.fetch_sub(1);
+}
+
+Core::Lock Core::Enter() {
+  Lock lk = LockArriving();
   RegisterThreadLocked();
   if (virtual_clock_) DeliverDueLocked();
   return lk;
@@ -384,14 +394,14 @@ bool Core::RunApcs(Lock& lk) {
       else
         apc.routine(apc.error, apc.bytes, apc.ov, apc.flags);
     }
-    lk.lock();
+    RelockArriving(lk);
     ran = true;
   }
   return ran;
 }
 
 void Core::OnThreadExit(std::thread::id id) {
-  Lock lk(mu_);
+  Lock lk = LockArriving();
   if (stopping_) return;
   threads_.erase(id);
   for (auto& [h, s] : sockets_) {
@@ -523,7 +533,7 @@ void Core::ReportDeadlockLocked(Lock& lk) {
     std::lock_guard reporter_lock(StallReporterMutex());
     if (StallReporter()) StallReporter()(text);
   }
-  lk.lock();
+  RelockArriving(lk);
 }
 
 // ---- Core: completion dispatch ------------------------------------------------

@@ -26,7 +26,9 @@
 // The clock advances only inside WaitLocked, when all of this holds:
 //   1. every thread registered with the model (below) that is inside the
 //      model waits in WaitLocked, its condition false and its deadline ahead;
-//   2. no thread is entering the model (blocked on mu_: Core::arriving_);
+//   2. no thread is about to act in the model: entering it, coming back
+//      from a completion routine, leaving it at thread exit (all blocked on
+//      mu_; Core::arriving_ counts them);
 //   3. every other thread of the process, registered or not, is blocked in
 //      the kernel and did not run while the ThreadProbe looked (thread_probe.h):
 //      a thread computing, or runnable and not yet scheduled, holds the clock;
@@ -388,10 +390,15 @@ class Core : public std::enable_shared_from_this<Core> {
   using Clock = std::chrono::steady_clock;
   static constexpr std::uint64_t kForever = ~std::uint64_t{0};
 
-  // Every public call starts here: counts the thread as arriving while it
-  // waits for mu_ (rule 2), registers it, and gives chaos indications whose
-  // delay was 0. Returns the lock held.
+  // Every public call starts here: takes mu_ through LockArriving, registers
+  // the thread, and gives chaos indications whose delay was 0.
   Lock Enter();
+  // Every lock of mu_ outside a wait goes through these: the thread counts
+  // as arriving while it is blocked on mu_ (rule 2 of "Time"), for it is
+  // about to act. (A thread waiting in WaitLocked re-locks inside cv_; its
+  // WaitSpec says whether it would act.)
+  Lock LockArriving();
+  void RelockArriving(Lock& lk);
 
   bool Fault(const char* name) const { return faults_.count(name) != 0; }
   bool ChaosCoin(double p);  // false outside chaos mode

@@ -12,7 +12,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <map>
 #include <mutex>
 #endif
 
@@ -24,9 +23,14 @@ namespace {
 // One thread's files, opened once and read again with pread: a /proc file
 // is generated afresh on every read from offset 0.
 struct ThreadFiles {
+  long tid = 0;  // 0: a free slot
   int stat = -1;
   int schedstat = -1;
 };
+// Threads whose files stay open; more are read by opening their files each
+// time. The probe allocates no memory: a thread it samples as blocked may
+// be blocked on an allocator lock, which the probe must not be holding.
+constexpr std::size_t kCachedThreads = 64;
 
 struct Sample {
   char state = '?';
@@ -39,53 +43,80 @@ class ProcThreadProbe final : public ThreadProbe {
  public:
   explicit ProcThreadProbe(DIR* dir) : dir_(dir) {}
   ~ProcThreadProbe() override {
-    for (auto& [tid, files] : files_) Close(files);
+    for (ThreadFiles& files : files_) Close(files);
     ::closedir(dir_);
   }
 
   bool AnyOtherThreadActive(const std::vector<long>& quiet) override {
     std::lock_guard lock(mu_);
-    List(quiet, &listed_);
-    first_.clear();
-    for (long tid : listed_) {
-      Sample s;
-      if (!Read(tid, &s)) continue;  // exited
-      if (s.state != 'S') return true;
-      first_.emplace_back(tid, s);
+    std::size_t listed = 0, again = 0;
+    if (!List(quiet, listed_, &listed)) return true;
+    for (std::size_t i = 0; i < listed; ++i) {
+      if (!Read(listed_[i], &first_[i])) first_[i].state = 'X';  // exited
+      else if (first_[i].state != 'S') return true;
     }
-    for (const auto& [tid, before] : first_) {
+    for (std::size_t i = 0; i < listed; ++i) {
       Sample s;
-      if (!Read(tid, &s)) continue;
-      if (s.state != 'S' || !s.SameRuns(before)) return true;
+      if (first_[i].state == 'X' || !Read(listed_[i], &s)) continue;
+      if (s.state != 'S' || !s.SameRuns(first_[i])) return true;
     }
     // A thread started during the samples was not in the first list; its
     // creator ran before being sampled, so only a second list shows it.
-    List(quiet, &again_);
-    for (long tid : again_)
-      if (std::find(listed_.begin(), listed_.end(), tid) == listed_.end()) return true;
-    Forget();
+    if (!List(quiet, again_, &again)) return true;
+    for (std::size_t i = 0; i < again; ++i)
+      if (std::find(listed_, listed_ + listed, again_[i]) == listed_ + listed) return true;
+    // Threads that have exited give their slots back.
+    for (ThreadFiles& files : files_)
+      if (files.tid != 0 && std::find(again_, again_ + again, files.tid) == again_ + again &&
+          std::find(quiet.begin(), quiet.end(), files.tid) == quiet.end())
+        Close(files);
     return false;
   }
 
  private:
-  void List(const std::vector<long>& quiet, std::vector<long>* out) {
-    out->clear();
+  // The threads not in `quiet`; false when there are more than it can hold.
+  bool List(const std::vector<long>& quiet, long* out, std::size_t* n) {
+    *n = 0;
     ::rewinddir(dir_);
     while (const dirent* entry = ::readdir(dir_)) {
       if (entry->d_name[0] < '0' || entry->d_name[0] > '9') continue;
       const long tid = std::strtol(entry->d_name, nullptr, 10);
-      if (std::find(quiet.begin(), quiet.end(), tid) == quiet.end()) out->push_back(tid);
+      if (std::find(quiet.begin(), quiet.end(), tid) != quiet.end()) continue;
+      if (*n == kMaxThreads) return false;
+      out[(*n)++] = tid;
     }
+    return true;
+  }
+
+  ThreadFiles* Slot(long tid) {
+    ThreadFiles* free = nullptr;
+    for (ThreadFiles& files : files_) {
+      if (files.tid == tid) return &files;
+      if (files.tid == 0 && free == nullptr) free = &files;
+    }
+    if (free != nullptr) free->tid = tid;
+    return free;
   }
 
   // false when the thread has exited.
   bool Read(long tid, Sample* sample) {
-    ThreadFiles& files = files_[tid];
+    ThreadFiles uncached;
+    ThreadFiles* slot = Slot(tid);
+    ThreadFiles& files = slot != nullptr ? *slot : uncached;
+    const bool ok = ReadFiles(tid, files, sample);
+    if (!ok && slot != nullptr) Close(files);  // frees the slot of a thread that has gone
+    if (slot == nullptr) Close(uncached);
+    return ok;
+  }
+
+  bool ReadFiles(long tid, ThreadFiles& files, Sample* sample) {
     char buf[512];
     ssize_t n = files.stat < 0 ? -1 : ::pread(files.stat, buf, sizeof buf - 1, 0);
     if (n <= 0) {
       // Not opened yet, or opened for an earlier thread that had this id.
+      const long keep = files.tid;
       Close(files);
+      files.tid = keep;
       char path[64];
       std::snprintf(path, sizeof path, "/proc/self/task/%ld/stat", tid);
       files.stat = ::open(path, O_RDONLY | O_CLOEXEC);
@@ -111,29 +142,19 @@ class ProcThreadProbe final : public ThreadProbe {
     return true;
   }
 
-  // Closes the files of threads that have exited.
-  void Forget() {
-    for (auto it = files_.begin(); it != files_.end();) {
-      if (std::find(again_.begin(), again_.end(), it->first) == again_.end()) {
-        Close(it->second);
-        it = files_.erase(it);
-      } else {
-        ++it;
-      }
-    }
-  }
-
   static void Close(ThreadFiles& files) {
     if (files.stat >= 0) ::close(files.stat);
     if (files.schedstat >= 0) ::close(files.schedstat);
     files = ThreadFiles{};
   }
 
+  static constexpr std::size_t kMaxThreads = 1024;
+
   std::mutex mu_;
   DIR* dir_;
-  std::map<long, ThreadFiles> files_;
-  std::vector<long> listed_, again_;
-  std::vector<std::pair<long, Sample>> first_;
+  ThreadFiles files_[kCachedThreads];
+  long listed_[kMaxThreads], again_[kMaxThreads];
+  Sample first_[kMaxThreads];
 };
 
 }  // namespace
