@@ -62,6 +62,13 @@
 // and is given when the clock reaches that time (rule 4), or at the next
 // call into the model when its delay was 0. Its delay is drawn exactly as
 // with the real clock, so a seed makes the same choices under both clocks.
+//   Determinism: with one thread, or threads that hand over to each other
+// through the provider, every wait ends at the same virtual time on every
+// run, so a chaos seed replays its choices and also when each indication
+// arrives relative to the case's calls. This rests on rules 2 and 3 being
+// exact: the thread that advances the clock holds only mu_ (and the probe
+// allocates nothing), so a thread the probe sees blocked is not blocked on
+// the prober; and every lock of mu_ outside a wait counts as arriving.
 //   Deadlock: when every thread waits and nothing is scheduled (every wait
 // in the model is INFINITE), nothing can ever happen. The model says so on
 // stderr (and through SetMockStallReporter) after a second of real time, and
