@@ -214,15 +214,20 @@ class BadInputRefusalIndicated : public InterceptingProvider {
   }
 };
 
-// ERR-1: WSARecv on a stream socket that never connected checks for a local
-// address first and fails with WSAEINVAL (the code for an unbound socket)
-// instead of WSAENOTCONN.
+// ERR-1, ERR-2: a receive on a stream socket that never connected checks
+// for a local address first and fails with WSAEINVAL (the code for an
+// unbound socket) instead of WSAENOTCONN; WSARecv (ERR-1) and WSARecvFrom
+// (ERR-2) have their own copies of the check.
 class UnconnectedReceiveReportedAsEinval : public InterceptingProvider {
  public:
-  using InterceptingProvider::InterceptingProvider;
+  UnconnectedReceiveReportedAsEinval(std::unique_ptr<Provider> target, CallKind kind)
+      : InterceptingProvider(std::move(target)), kind_(kind) {}
   void AfterCall(InitiatingCall& call) override {
-    if (call.kind == CallKind::Recv && call.ret != 0 && call.error == WSAENOTCONN) call.error = WSAEINVAL;
+    if (call.kind == kind_ && call.ret != 0 && call.error == WSAENOTCONN) call.error = WSAEINVAL;
   }
+
+ private:
+  CallKind kind_;
 };
 
 // ERR-3, ERR-4: after shutdown(SD_SEND) the provider counts the socket as no
@@ -237,6 +242,19 @@ class SendAfterShutdownReportedAsNotConnected : public InterceptingProvider {
 
  private:
   CallKind kind_;
+};
+
+// ERR-5: an ioctl whose input or output buffer is too small fails with
+// WSAENOBUFS ("no buffer space") instead of WSAEFAULT.
+class SmallIoctlBufferReportedAsNoBuffers : public InterceptingProvider {
+ public:
+  using InterceptingProvider::InterceptingProvider;
+  void AfterCall(InitiatingCall& call) override {
+    if (call.kind != CallKind::Ioctl || call.ret == 0 || call.error != WSAEFAULT || call.bytes == nullptr) return;
+    const bool small_in = call.in != nullptr && call.in_len < sizeof(u_long);
+    const bool small_out = call.out != nullptr && call.out_len < sizeof(u_long);
+    if (small_in || small_out) call.error = WSAENOBUFS;
+  }
 };
 
 template <class M, class Arg>
@@ -297,13 +315,19 @@ void AddArgumentMutants(std::vector<MutantEntry>& out) {
                  Make<BadInputRefusalIndicated>()});
   out.push_back({{"unconnected-receive-reported-as-einval", "ERR-1",
                   "WSARecv on a stream socket that never connected fails WSAEINVAL instead of WSAENOTCONN"},
-                 Make<UnconnectedReceiveReportedAsEinval>()});
+                 MakeWith<UnconnectedReceiveReportedAsEinval>(CallKind::Recv)});
+  out.push_back({{"unconnected-recvfrom-reported-as-einval", "ERR-2",
+                  "WSARecvFrom on a stream socket that never connected fails WSAEINVAL instead of WSAENOTCONN"},
+                 MakeWith<UnconnectedReceiveReportedAsEinval>(CallKind::RecvFrom)});
   out.push_back({{"send-after-shutdown-reported-as-not-connected", "ERR-3",
                   "WSASend after shutdown(SD_SEND) fails WSAENOTCONN instead of WSAESHUTDOWN"},
                  MakeWith<SendAfterShutdownReportedAsNotConnected>(CallKind::Send)});
   out.push_back({{"sendto-after-shutdown-reported-as-not-connected", "ERR-4",
                   "WSASendTo after shutdown(SD_SEND) fails WSAENOTCONN instead of WSAESHUTDOWN"},
                  MakeWith<SendAfterShutdownReportedAsNotConnected>(CallKind::SendTo)});
+  out.push_back({{"small-ioctl-buffer-reported-as-no-buffers", "ERR-5",
+                  "an ioctl whose buffer is too small fails WSAENOBUFS instead of WSAEFAULT"},
+                 Make<SmallIoctlBufferReportedAsNoBuffers>()});
 }
 
 }  // namespace wsac

@@ -11,8 +11,6 @@
 //           keeps the overwritten array alive (LongLived) would let a
 //           wrapper read it late ("scatters through the caller's array at
 //           completion") safely.
-//   ERR-2, ERR-5 (WSARecvFrom's and WSAIoctl's error codes): no case claims
-//           them, so there is no check a mutant could violate.
 // Mutants whose statement's cases cannot see them (the kill matrix shows
 // them surviving) are kept: they are the evidence of the gap.
 #include "suite/providers/mutants/mutants.h"
