@@ -103,14 +103,15 @@ class AlertableWaitRunsOneRoutine : public InterceptingProvider {
 thread_local bool AlertableWaitRunsOneRoutine::in_wait_ = false;
 thread_local bool AlertableWaitRunsOneRoutine::ran_ = false;
 
-// APC-5: a failed operation's routine gets the NTSTATUS of the failure
-// (STATUS_CANCELLED, ...) in dwError, untranslated.
-class RoutineErrorIsNtstatus : public InterceptingProvider {
+// APC-5: the provider hands a routine only the byte count: dwError is 0
+// whatever happened, the error stays in the WSAOVERLAPPED for
+// WSAGetOverlappedResult to find.
+class RoutineErrorAlwaysZero : public InterceptingProvider {
  public:
   using InterceptingProvider::InterceptingProvider;
-  void RunRoutine(LPWSAOVERLAPPED_COMPLETION_ROUTINE app, DWORD error, DWORD bytes, LPWSAOVERLAPPED ov,
+  void RunRoutine(LPWSAOVERLAPPED_COMPLETION_ROUTINE app, DWORD, DWORD bytes, LPWSAOVERLAPPED ov,
                   DWORD flags) override {
-    app(error == 0 ? 0 : StatusFor(error), bytes, ov, flags);
+    app(0, bytes, ov, flags);
   }
 };
 
@@ -245,8 +246,9 @@ void AddRoutineMutants(std::vector<MutantEntry>& out) {
   out.push_back({{"alertable-wait-runs-one-routine", "APC-4",
                   "an alertable wait runs one queued routine and returns; the others wait for later waits"},
                  Make<AlertableWaitRunsOneRoutine>()});
-  out.push_back({{"routine-error-is-ntstatus", "APC-5", "a failed operation's routine gets the NTSTATUS in dwError"},
-                 Make<RoutineErrorIsNtstatus>()});
+  out.push_back({{"routine-error-always-zero", "APC-5",
+                  "a routine's dwError is 0 even for a failed operation (the error stays in the WSAOVERLAPPED)"},
+                 Make<RoutineErrorAlwaysZero>()});
   out.push_back({{"routine-count-is-requested", "APC-6",
                   "a successful operation's routine gets the length asked for in cbTransferred"},
                  MakeCountIsRequested(false)});
