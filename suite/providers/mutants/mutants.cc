@@ -1,18 +1,27 @@
 // The registry of mutants: the wrappers of each group's file, the switches
 // of the mock's model, and the legal mutants.
 //
-// Every MUST statement that a case claims has a mutant here, except:
+// Every MUST statement that a case claims has a mutant here, with one
+// exception:
 //   ARG-6   (the WSABUF array is captured before the call returns). The bug
-//           is reading the caller's array after the call returned; the
-//           case frees that array (a vector going out of scope) or lets its
-//           stack frame be reused, so a mutant that read it late would read
-//           freed memory in the test process, and would make nothing of the
-//           case's scribbled decoy but undefined behaviour. A case that
-//           keeps the overwritten array alive (LongLived) would let a
-//           wrapper read it late ("scatters through the caller's array at
-//           completion") safely.
-// Mutants whose statement's cases cannot see them (the kill matrix shows
-// them surviving) are kept: they are the evidence of the gap.
+//           is reading the caller's array after the call returned. The ARG-6
+//           case keeps its scribbled array alive, but a provider, wrapper or
+//           model alike, cannot tell that array from the ones every other
+//           case lets die as the call returns (a WSABUF on the initiating
+//           helper's stack, a vector passed by value): a late reader would
+//           read freed memory in every other pending receive of the run.
+// Where a statement's own checks cannot see its mutant, the kill matrix
+// shows the mutant surviving, and it stays as the evidence of the gap:
+//   APC-8   the observer's routine finds its operation through lpOverlapped,
+//           so a routine handed another pointer records into that other
+//           memory and the case sees "the routine never ran" (another
+//           statement's check), never a wrong lpOverlapped. A routine that
+//           keeps the pointer it was handed where the case can read it
+//           would let APC-8's check see the mutant.
+//   DGRAM-8 its one case posts three receives before the three datagrams
+//           arrive, so no receive ever has two datagrams queued to take; a
+//           receive posted with room for two queued datagrams would show the
+//           mutant (which coalesces them).
 #include "suite/providers/mutants/mutants.h"
 
 #include "suite/providers/mock/mock_provider.h"
