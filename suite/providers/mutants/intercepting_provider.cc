@@ -585,7 +585,17 @@ void InterceptingProvider::Reveal(LPWSAOVERLAPPED ov, std::optional<OpResult> re
         ov->OffsetHigh = m.offset_high;
       }
     }
-    if (m.stashed_routine) QueueRoutineLocked(rec->second, ov, result ? *result : *m.stashed_routine);
+    if (m.stashed_routine) {
+      OpResult r = *m.stashed_routine;
+      // A target that reads the WSAOVERLAPPED when its routine runs (Wine
+      // does) read the STATUS_PENDING Hide left there: the result is the
+      // one the target had written.
+      if (!m.keep_internal && m.internal == STATUS_SUCCESS) {
+        r.error = 0;
+        r.bytes = static_cast<DWORD>(m.internal_high);
+      }
+      QueueRoutineLocked(rec->second, ov, result ? *result : r);
+    }
     if (m.stashed_packet) {
       auto si = sockets_.find(rec->second.s);
       ULONG_PTR key = m.stashed_packet->second;
