@@ -64,10 +64,11 @@ struct InitiatingCall {
   // Storage a BeforeCall hook may point `buffers` at: the target captures
   // the array before it returns, so it only has to outlive the call.
   std::vector<WSABUF> scratch{};
-  // Out-words a hook may hand the target instead of the application's
-  // (whose own pointers stay in app_bytes / app_flags).
+  // An out-word a hook may hand the target of a call that cannot pend, in
+  // place of the application's (a pending operation's target may write its
+  // words at completion: those need storage that outlives the call).
   DWORD scratch_bytes = 0;
-  DWORD scratch_flags = 0;
+  // The application's own out-words, where a hook replaced them.
   LPDWORD app_bytes = nullptr;
   LPDWORD app_flags = nullptr;
 };

@@ -18,23 +18,22 @@ bool ReportsImmediateAsPending::BeforeCall(InitiatingCall& call) {
   // them (ARG-1..3): the target writes its immediate answer into copies.
   call.app_bytes = call.bytes;
   call.app_flags = call.flags;
-  if (call.bytes != nullptr) {
-    call.scratch_bytes = *call.bytes;
-    call.bytes = &call.scratch_bytes;
-  }
-  if (call.flags != nullptr) {
-    call.scratch_flags = *call.flags;
-    call.flags = &call.scratch_flags;
-  }
+  if (call.bytes != nullptr) call.bytes = Word(*call.bytes);
+  if (call.flags != nullptr) call.flags = Word(*call.flags);
   return false;
+}
+
+LPDWORD ReportsImmediateAsPending::Word(DWORD initial) {
+  std::lock_guard lock(mu_);
+  return &words_.emplace_back(initial);
 }
 
 void ReportsImmediateAsPending::AfterCall(InitiatingCall& call) {
   if (!Mine(call)) return;
   if (call.ret != 0) {
     // Pending or refused: the target's own answer, out-words included.
-    if (call.app_bytes != nullptr) *call.app_bytes = call.scratch_bytes;
-    if (call.app_flags != nullptr) *call.app_flags = call.scratch_flags;
+    if (call.app_bytes != nullptr) *call.app_bytes = *call.bytes;
+    if (call.app_flags != nullptr) *call.app_flags = *call.flags;
     return;
   }
   Hide(call.ov, false, true);

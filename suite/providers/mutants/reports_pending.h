@@ -7,6 +7,9 @@
 // the ioctls that need no waiting IOCTL-4 forbids it.
 #pragma once
 
+#include <deque>
+#include <mutex>
+
 #include "suite/providers/mutants/intercepting_provider.h"
 
 namespace wsac {
@@ -27,7 +30,13 @@ class ReportsImmediateAsPending : public InterceptingProvider {
 
  private:
   bool Mine(const InitiatingCall& call);
+  // A word of the provider's the target gets in place of an out-word of the
+  // application's. Kept for the run: a target may write it when an
+  // operation that pended completes (Wine writes *lpFlags then).
+  LPDWORD Word(DWORD initial);
   bool transfers_;
+  std::mutex mu_;
+  std::deque<DWORD> words_;
 };
 
 }  // namespace wsac
