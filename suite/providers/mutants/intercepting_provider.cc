@@ -332,16 +332,18 @@ BOOL InterceptingProvider::WSAGetOverlappedResult(SOCKET s, LPWSAOVERLAPPED ov, 
   if (ov == nullptr || transfer == nullptr || flags == nullptr)
     return target().WSAGetOverlappedResult(s, ov, transfer, wait, flags);
   std::optional<OpResult> answer;
+  bool held = false;  // the application is not to hear of it yet, or ever
   {
     std::lock_guard lock(mu_);
     auto it = managed_.find(ov);
     if (it != managed_.end()) {
-      if (it->second.state == State::Hidden || it->second.state == State::Suppressed) {
-        target().WSASetLastError(WSA_IO_INCOMPLETE);
-        return FALSE;
-      }
+      held = it->second.state == State::Hidden || it->second.state == State::Suppressed;
       answer = it->second.result;
     }
+  }
+  if (held) {
+    target().WSASetLastError(WSA_IO_INCOMPLETE);
+    return FALSE;
   }
   DWORD bytes = 0, fl = 0;
   int error = 0;
