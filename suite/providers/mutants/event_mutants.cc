@@ -98,18 +98,17 @@ class OverlappedResultFlagsNotStored : public InterceptingProvider {
   }
 };
 
-// EVT-6: WSAGetOverlappedResult returns FALSE for a failed operation but
-// never sets the error: WSAGetLastError gives whatever was there before
-// (often the WSA_IO_PENDING of the initiating call).
-class OverlappedResultErrorNotSet : public InterceptingProvider {
+// EVT-6: WSAGetOverlappedResult returns FALSE for a failed operation, but
+// its table from NTSTATUS to Winsock error lacks the failure's status and
+// sets 0 (NO_ERROR) as the error.
+class OverlappedResultErrorUnmapped : public InterceptingProvider {
  public:
   using InterceptingProvider::InterceptingProvider;
   BOOL WSAGetOverlappedResult(SOCKET s, LPWSAOVERLAPPED ov, LPDWORD n, BOOL wait, LPDWORD flags) override {
-    int before = target().WSAGetLastError();
     BOOL ok = InterceptingProvider::WSAGetOverlappedResult(s, ov, n, wait, flags);
     if (ok) return TRUE;
     int error = target().WSAGetLastError();
-    if (error != WSA_IO_INCOMPLETE && error != WSAENOTSOCK && error != WSAEFAULT) target().WSASetLastError(before);
+    if (error != WSA_IO_INCOMPLETE && error != WSAENOTSOCK && error != WSAEFAULT) target().WSASetLastError(0);
     return FALSE;
   }
 };
@@ -180,9 +179,9 @@ void AddEventMutants(std::vector<MutantEntry>& out) {
   out.push_back({{"overlapped-result-flags-not-stored", "EVT-5",
                   "WSAGetOverlappedResult leaves *lpdwFlags as the caller set it"},
                  Make<OverlappedResultFlagsNotStored>()});
-  out.push_back({{"overlapped-result-error-not-set", "EVT-6",
-                  "WSAGetOverlappedResult returns FALSE for a failed operation without setting its error"},
-                 Make<OverlappedResultErrorNotSet>()});
+  out.push_back({{"overlapped-result-error-unmapped", "EVT-6",
+                  "WSAGetOverlappedResult returns FALSE for a failed operation with error 0 (an unmapped status)"},
+                 Make<OverlappedResultErrorUnmapped>()});
   out.push_back({{"overlapped-result-waits-on-event", "EVT-9",
                   "WSAGetOverlappedResult(fWait TRUE) waits on hEvent even for an operation already indicated"},
                  Make<OverlappedResultWaitsOnEvent>()});
