@@ -27,7 +27,6 @@ void WSAC_CALLBACK RunRoutineCall(ULONG_PTR data) {
   call->routine(call->error, call->bytes, call->ov, call->flags);
 }
 
-
 }  // namespace
 
 InterceptingProvider::InterceptingProvider(std::unique_ptr<Provider> target)
