@@ -1,4 +1,5 @@
-// Mutants of the source document's statements (S1..S27): each wraps any
+// Mutants of the source document's statements (S1..S27, and IND-1, which
+// the observers' drains check in every case): each wraps any
 // provider through InterceptingProvider and imitates one mistake a real
 // provider makes. S9, S10, S11 and S17 need the model's insides (what
 // arrives while nothing is posted, when a stream receive stops filling) and
@@ -431,6 +432,28 @@ class WaitingIoctlRefusedWouldBlock : public InterceptingProvider {
   }
 };
 
+// IND-1: an operation that pended is indicated twice: once by its
+// completion, and once more when the provider cleans the operation up (a
+// second routine queued, a second packet posted, its event set again).
+class PendingOperationIndicatedTwice : public InterceptingProvider {
+ public:
+  using InterceptingProvider::InterceptingProvider;
+  void OnCompletion(const OperationRecord& op, CompletionReport& r) override {
+    if (!op.pending || op.completed || !r.deliver) return;
+    {
+      std::lock_guard lock(mu_);
+      if (!twice_.insert(r.ov).second) return;  // the second one itself
+    }
+    // The routine's second run is queued to this thread: the one its first
+    // run is delivered on.
+    IndicateAgain(r.ov, r);
+  }
+
+ private:
+  std::mutex mu_;
+  std::set<LPWSAOVERLAPPED> twice_;
+};
+
 MutantFactory MakeStacked(bool receives) {
   return [receives](std::unique_ptr<Provider> t) -> std::unique_ptr<Provider> {
     return std::make_unique<OperationsStacked>(std::move(t), receives);
@@ -493,6 +516,9 @@ void AddSourceStatementMutants(std::vector<MutantEntry>& out) {
   out.push_back({{"close-completes-as-end-of-data", "S26",
                   "operations ended by closesocket complete as a graceful end of data: success, 0 bytes"},
                  Make<CloseCompletesAsEndOfData>()});
+  out.push_back({{"pending-operation-indicated-twice", "IND-1",
+                  "an operation that pended is indicated twice: by its completion and again at its clean-up"},
+                 Make<PendingOperationIndicatedTwice>()});
   out.push_back({{"waiting-ioctl-refused-wouldblock", "S27",
                   "an ioctl that has to wait is withdrawn and fails WSAEWOULDBLOCK instead of pending"},
                  Make<WaitingIoctlRefusedWouldBlock>()});
