@@ -7,13 +7,6 @@
 namespace wsac {
 namespace {
 
-ULONG Total(const WSABUF* bufs, DWORD count) {
-  ULONG total = 0;
-  if (bufs != nullptr)
-    for (DWORD i = 0; i < count; ++i) total += bufs[i].len;
-  return total;
-}
-
 // ARG-1: a receive that pends stores the bytes received so far (none) in
 // *lpNumberOfBytesRecvd.
 class PendingReceiveWritesCountSoFar : public InterceptingProvider {
@@ -31,7 +24,7 @@ class PendingSendWritesRequestedCount : public InterceptingProvider {
   using InterceptingProvider::InterceptingProvider;
   void AfterCall(InitiatingCall& call) override {
     if (IsSend(call.kind) && call.ret != 0 && call.error == WSA_IO_PENDING && call.bytes != nullptr)
-      *call.bytes = Total(call.buffers, call.buffer_count);
+      *call.bytes = TotalLength(call.buffers, call.buffer_count);
   }
 };
 
@@ -131,7 +124,7 @@ class ImmediateReceiveCountIsBufferLength : public InterceptingProvider {
   using InterceptingProvider::InterceptingProvider;
   void AfterCall(InitiatingCall& call) override {
     if (IsReceive(call.kind) && call.ov != nullptr && call.ret == 0 && call.bytes != nullptr)
-      *call.bytes = Total(call.buffers, call.buffer_count);
+      *call.bytes = TotalLength(call.buffers, call.buffer_count);
   }
 };
 
@@ -256,13 +249,6 @@ class SmallIoctlBufferReportedAsNoBuffers : public InterceptingProvider {
     if (small_in || small_out) call.error = WSAENOBUFS;
   }
 };
-
-template <class M, class Arg>
-MutantFactory MakeWith(Arg arg) {
-  return [arg](std::unique_ptr<Provider> t) -> std::unique_ptr<Provider> {
-    return std::make_unique<M>(std::move(t), arg);
-  };
-}
 
 }  // namespace
 

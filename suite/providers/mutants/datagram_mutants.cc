@@ -3,7 +3,6 @@
 // has: it is the mock switch "datagram-truncation-keeps-rest" (mutants.cc).
 #include <algorithm>
 #include <deque>
-#include <map>
 #include <optional>
 
 #include "suite/providers/mutants/mutant_set.h"
@@ -21,33 +20,22 @@ class TruncatedDatagramNotCopied : public InterceptingProvider {
  public:
   using InterceptingProvider::InterceptingProvider;
   bool BeforeCall(InitiatingCall& call) override {
-    if (IsReceive(call.kind) && call.ov != nullptr && !IsStream(call.s)) {
-      std::lock_guard lock(mu_);
-      images_[call.ov] = BufferImage(call.buffers, call.buffer_count);
-    }
+    if (IsReceive(call.kind) && call.ov != nullptr && !IsStream(call.s))
+      images_.Put(call.ov, BufferImage(call.buffers, call.buffer_count));
     return false;
   }
   void AfterCall(InitiatingCall& call) override {
     if (call.ov == nullptr || (call.ret != 0 && call.error == WSA_IO_PENDING)) return;
-    std::optional<BufferImage> image = Take(call.ov);
+    std::optional<BufferImage> image = images_.Take(call.ov);
     if (image && call.ret != 0 && Truncated(static_cast<DWORD>(call.error))) image->Restore();
   }
   void OnCompletion(const OperationRecord&, CompletionReport& r) override {
-    std::optional<BufferImage> image = Take(r.ov);
+    std::optional<BufferImage> image = images_.Take(r.ov);
     if (image && Truncated(r.error)) image->Restore();
   }
 
  private:
-  std::optional<BufferImage> Take(LPWSAOVERLAPPED ov) {
-    std::lock_guard lock(mu_);
-    auto it = images_.find(ov);
-    if (it == images_.end()) return std::nullopt;
-    BufferImage image = std::move(it->second);
-    images_.erase(it);
-    return image;
-  }
-  std::mutex mu_;
-  std::map<LPWSAOVERLAPPED, BufferImage> images_;
+  PerOperation<BufferImage> images_;
 };
 
 // DGRAM-3: a truncated datagram is reported as message protocols report a
@@ -81,22 +69,25 @@ class PendingRecvFromHalfStored : public InterceptingProvider {
   bool BeforeCall(InitiatingCall& call) override {
     if (call.kind != CallKind::RecvFrom || call.ov == nullptr || call.from == nullptr || call.fromlen == nullptr)
       return false;
-    std::lock_guard lock(mu_);
-    Slot& slot = slots_.emplace_back();  // the target writes it at completion: kept for the run
-    slot.app_from = call.from;
-    slot.app_fromlen = call.fromlen;
-    slot.len = *call.fromlen;
-    call.from = reinterpret_cast<sockaddr*>(&slot.addr);
-    call.fromlen = &slot.len;
-    by_ov_[call.ov] = &slot;
+    Slot* slot;
+    {
+      std::lock_guard lock(mu_);
+      slot = &slots_.emplace_back();  // the target writes it at completion: kept for the run
+    }
+    slot->app_from = call.from;
+    slot->app_fromlen = call.fromlen;
+    slot->len = *call.fromlen;
+    call.from = reinterpret_cast<sockaddr*>(&slot->addr);
+    call.fromlen = &slot->len;
+    by_ov_.Put(call.ov, slot);
     return false;
   }
   void AfterCall(InitiatingCall& call) override {
     if (call.ov == nullptr || (call.ret != 0 && call.error == WSA_IO_PENDING)) return;
-    if (Slot* slot = Take(call.ov)) CopyBack(*slot, true, true);
+    if (std::optional<Slot*> slot = by_ov_.Take(call.ov)) CopyBack(**slot, true, true);
   }
   void OnCompletion(const OperationRecord&, CompletionReport& r) override {
-    if (Slot* slot = Take(r.ov)) CopyBack(*slot, copies_address_, !copies_address_);
+    if (std::optional<Slot*> slot = by_ov_.Take(r.ov)) CopyBack(**slot, copies_address_, !copies_address_);
   }
 
  private:
@@ -106,14 +97,6 @@ class PendingRecvFromHalfStored : public InterceptingProvider {
     sockaddr* app_from = nullptr;
     LPINT app_fromlen = nullptr;
   };
-  Slot* Take(LPWSAOVERLAPPED ov) {
-    std::lock_guard lock(mu_);
-    auto it = by_ov_.find(ov);
-    if (it == by_ov_.end()) return nullptr;
-    Slot* slot = it->second;
-    by_ov_.erase(it);
-    return slot;
-  }
   static void CopyBack(const Slot& slot, bool address, bool length) {
     if (address) std::memcpy(slot.app_from, &slot.addr, static_cast<size_t>(std::min<int>(slot.len, *slot.app_fromlen)));
     if (length) *slot.app_fromlen = slot.len;
@@ -121,7 +104,7 @@ class PendingRecvFromHalfStored : public InterceptingProvider {
   bool copies_address_;
   std::mutex mu_;
   std::deque<Slot> slots_;
-  std::map<LPWSAOVERLAPPED, Slot*> by_ov_;
+  PerOperation<Slot*> by_ov_;
 };
 
 // DGRAM-6: a datagram send above the maximum is cut to the maximum and
@@ -148,23 +131,16 @@ class OversizeDatagramCutToMaximum : public InterceptingProvider {
   }
   void AfterCall(InitiatingCall& call) override {
     if (call.ret == 0 && original_total_ != 0 && call.bytes != nullptr) *call.bytes = original_total_;
-    if (call.ov != nullptr && original_total_ != 0) {
-      std::lock_guard lock(mu_);
-      totals_[call.ov] = original_total_;
-    }
+    if (call.ov != nullptr && original_total_ != 0) totals_.Put(call.ov, original_total_);
   }
   void OnCompletion(const OperationRecord&, CompletionReport& r) override {
-    std::lock_guard lock(mu_);
-    auto it = totals_.find(r.ov);
-    if (it == totals_.end()) return;
-    if (r.error == 0) r.bytes = it->second;
-    totals_.erase(it);
+    std::optional<ULONG> total = totals_.Take(r.ov);
+    if (total && r.error == 0) r.bytes = *total;
   }
 
  private:
   static thread_local ULONG original_total_;
-  std::mutex mu_;
-  std::map<LPWSAOVERLAPPED, ULONG> totals_;
+  PerOperation<ULONG> totals_;
 };
 thread_local ULONG OversizeDatagramCutToMaximum::original_total_ = 0;
 
@@ -218,15 +194,10 @@ class DatagramReceiveTakesEveryQueued : public InterceptingProvider {
     }
     if (extra == 0) return;
     if (call.bytes != nullptr) *call.bytes += extra;
-    std::lock_guard lock(mu_);
-    extra_[call.ov] = extra;
+    extra_.Put(call.ov, extra);
   }
   void OnCompletion(const OperationRecord&, CompletionReport& r) override {
-    std::lock_guard lock(mu_);
-    auto it = extra_.find(r.ov);
-    if (it == extra_.end()) return;
-    r.bytes += it->second;
-    extra_.erase(it);
+    if (std::optional<DWORD> extra = extra_.Take(r.ov)) r.bytes += *extra;
   }
 
  private:
@@ -243,8 +214,7 @@ class DatagramReceiveTakesEveryQueued : public InterceptingProvider {
     }
     return out;
   }
-  std::mutex mu_;
-  std::map<LPWSAOVERLAPPED, DWORD> extra_;
+  PerOperation<DWORD> extra_;
 };
 
 // DGRAM-10: a receive that finds an oversize datagram queued fails at once
@@ -271,12 +241,6 @@ class TruncationReportsZeroBytes : public InterceptingProvider {
   }
 };
 
-MutantFactory MakeHalfStored(bool address) {
-  return [address](std::unique_ptr<Provider> t) -> std::unique_ptr<Provider> {
-    return std::make_unique<PendingRecvFromHalfStored>(std::move(t), address);
-  };
-}
-
 }  // namespace
 
 void AddDatagramMutants(std::vector<MutantEntry>& out) {
@@ -288,10 +252,10 @@ void AddDatagramMutants(std::vector<MutantEntry>& out) {
                  Make<TruncationReportedAsPartialSuccess>()});
   out.push_back({{"pending-recvfrom-address-not-stored", "DGRAM-4",
                   "a WSARecvFrom that pends stores the sender's address length but not the address"},
-                 MakeHalfStored(false)});
+                 MakeWith<PendingRecvFromHalfStored>(false)});
   out.push_back({{"pending-recvfrom-length-not-stored", "DGRAM-5",
                   "a WSARecvFrom that pends stores the sender's address but leaves *lpFromlen as passed"},
-                 MakeHalfStored(true)});
+                 MakeWith<PendingRecvFromHalfStored>(true)});
   out.push_back({{"oversize-datagram-cut-to-maximum", "DGRAM-6",
                   "a datagram send above the maximum is cut to 65507 bytes and reported sent in full"},
                  Make<OversizeDatagramCutToMaximum>()});

@@ -82,21 +82,15 @@ class IoctlNullByteCountAccepted : public InterceptingProvider {
   std::deque<DWORD> words_;
 };
 
-MutantFactory MakeWaitsInCall(DWORD code) {
-  return [code](std::unique_ptr<Provider> t) -> std::unique_ptr<Provider> {
-    return std::make_unique<WaitingIoctlWaitsInCall>(std::move(t), code);
-  };
-}
-
 }  // namespace
 
 void AddIoctlMutants(std::vector<MutantEntry>& out) {
   out.push_back({{"address-list-change-waits-in-call", "IOCTL-1",
                   "an overlapped SIO_ADDRESS_LIST_CHANGE waits inside the call"},
-                 MakeWaitsInCall(static_cast<DWORD>(SIO_ADDRESS_LIST_CHANGE))});
+                 MakeWith<WaitingIoctlWaitsInCall>(static_cast<DWORD>(SIO_ADDRESS_LIST_CHANGE))});
   out.push_back({{"routing-change-waits-in-call", "IOCTL-2",
                   "an overlapped SIO_ROUTING_INTERFACE_CHANGE waits inside the call"},
-                 MakeWaitsInCall(static_cast<DWORD>(SIO_ROUTING_INTERFACE_CHANGE))});
+                 MakeWith<WaitingIoctlWaitsInCall>(static_cast<DWORD>(SIO_ROUTING_INTERFACE_CHANGE))});
   out.push_back({{"close-leaves-waiting-ioctls-pending", "IOCTL-3",
                   "closesocket ends sends and receives but leaves a pending ioctl never indicated"},
                  Make<CloseLeavesWaitingIoctlsPending>()});

@@ -1,6 +1,4 @@
 // Mutants of part B's completion ports (IOCP).
-#include <deque>
-#include <set>
 
 #include "suite/providers/mutants/mutant_set.h"
 
@@ -21,20 +19,10 @@ class PacketKeyIsSocketHandle : public InterceptingProvider {
 class PacketCarriesProviderOverlapped : public InterceptingProvider {
  public:
   using InterceptingProvider::InterceptingProvider;
-  void OnPacket(const OperationRecord&, CompletionReport& r) override {
-    char* context;
-    {
-      std::lock_guard lock(mu_);
-      contexts_.emplace_back(4096, '\0');
-      context = contexts_.back().data();
-    }
-    std::memcpy(context, r.ov, sizeof(WSAOVERLAPPED));
-    r.ov = reinterpret_cast<LPWSAOVERLAPPED>(context);
-  }
+  void OnPacket(const OperationRecord&, CompletionReport& r) override { r.ov = contexts_.CopyOf(r.ov); }
 
  private:
-  std::mutex mu_;
-  std::deque<std::vector<char>> contexts_;
+  ContextBlocks contexts_;
 };
 
 // IOCP-3: a successful operation's packet carries the length it asked for

@@ -1,7 +1,6 @@
 // Mutants of part B's completion routines (APC).
 #include <deque>
 #include <map>
-#include <set>
 #include <thread>
 
 #include "suite/providers/mutants/mutant_set.h"
@@ -141,21 +140,11 @@ class RoutineGetsProviderOverlapped : public InterceptingProvider {
   using InterceptingProvider::InterceptingProvider;
   void RunRoutine(LPWSAOVERLAPPED_COMPLETION_ROUTINE app, DWORD error, DWORD bytes, LPWSAOVERLAPPED ov,
                   DWORD flags) override {
-    char* context;
-    {
-      // Big enough for whatever the application keeps after its
-      // WSAOVERLAPPED; kept for the run, as a provider's context may be.
-      std::lock_guard lock(mu_);
-      contexts_.emplace_back(4096, '\0');
-      context = contexts_.back().data();
-    }
-    std::memcpy(context, ov, sizeof(WSAOVERLAPPED));
-    app(error, bytes, reinterpret_cast<LPWSAOVERLAPPED>(context), flags);
+    app(error, bytes, contexts_.CopyOf(ov), flags);
   }
 
  private:
-  std::mutex mu_;
-  std::deque<std::vector<char>> contexts_;
+  ContextBlocks contexts_;
 };
 
 // APC-9: a stream receive that did not fill its buffers is reported to its
@@ -176,48 +165,36 @@ struct InRoutine {
   ~InRoutine() { --g_routine_depth; }
 };
 
-// APC-10: while a routine runs, an operation it starts that completes at
-// once has its routine run straight away, nested inside the first (the
-// provider's dispatcher re-enters itself).
-class RoutineForCallInsideRoutineNested : public InterceptingProvider {
+// A provider that knows when a call comes from inside a completion routine.
+template <class Base>
+class KnowsRoutineDepth : public Base {
  public:
-  using InterceptingProvider::InterceptingProvider;
+  using Base::Base;
   void RunRoutine(LPWSAOVERLAPPED_COMPLETION_ROUTINE app, DWORD error, DWORD bytes, LPWSAOVERLAPPED ov,
                   DWORD flags) override {
     InRoutine in;
     app(error, bytes, ov, flags);
   }
-  void AfterCall(InitiatingCall& call) override {
-    if (g_routine_depth == 0 || call.ret != 0 || call.routine == nullptr) return;
-    {
-      std::lock_guard lock(mu_);
-      nested_.insert(call.ov);
-    }
-    DWORD bytes = call.bytes != nullptr ? *call.bytes : static_cast<DWORD>(call.ov->InternalHigh);
-    DWORD flags = call.flags != nullptr ? *call.flags : 0;
-    InRoutine in;
-    call.routine(0, bytes, call.ov, flags);
-  }
-  void OnCompletion(const OperationRecord&, CompletionReport& r) override {
-    std::lock_guard lock(mu_);
-    if (nested_.erase(r.ov) != 0) r.deliver = false;  // it already ran
-  }
+};
 
- private:
-  std::mutex mu_;
-  std::set<LPWSAOVERLAPPED> nested_;
+// APC-10: while a routine runs, an operation it starts that completes at
+// once has its routine run straight away, nested inside the first (the
+// provider's dispatcher re-enters itself).
+class RoutineForCallInsideRoutineNested : public KnowsRoutineDepth<RoutineRunInCall> {
+ public:
+  using KnowsRoutineDepth::KnowsRoutineDepth;
+  bool RunsInCall(const InitiatingCall&) override { return g_routine_depth > 0; }
+  void RunNow(LPWSAOVERLAPPED_COMPLETION_ROUTINE routine, DWORD bytes, LPWSAOVERLAPPED ov, DWORD flags) override {
+    InRoutine in;
+    routine(0, bytes, ov, flags);
+  }
 };
 
 // APC-11: a reentrancy guard: sends and receives started inside a
 // completion routine are refused with WSAEINPROGRESS.
-class CallInsideRoutineRefused : public InterceptingProvider {
+class CallInsideRoutineRefused : public KnowsRoutineDepth<InterceptingProvider> {
  public:
-  using InterceptingProvider::InterceptingProvider;
-  void RunRoutine(LPWSAOVERLAPPED_COMPLETION_ROUTINE app, DWORD error, DWORD bytes, LPWSAOVERLAPPED ov,
-                  DWORD flags) override {
-    InRoutine in;
-    app(error, bytes, ov, flags);
-  }
+  using KnowsRoutineDepth::KnowsRoutineDepth;
   bool BeforeCall(InitiatingCall& call) override {
     if (g_routine_depth == 0 || call.kind == CallKind::Ioctl) return false;
     call.ret = SOCKET_ERROR;
@@ -225,12 +202,6 @@ class CallInsideRoutineRefused : public InterceptingProvider {
     return true;
   }
 };
-
-MutantFactory MakeCountIsRequested(bool failed) {
-  return [failed](std::unique_ptr<Provider> t) -> std::unique_ptr<Provider> {
-    return std::make_unique<RoutineCountIsRequested>(std::move(t), failed);
-  };
-}
 
 }  // namespace
 
@@ -251,10 +222,10 @@ void AddRoutineMutants(std::vector<MutantEntry>& out) {
                  Make<RoutineErrorAlwaysZero>()});
   out.push_back({{"routine-count-is-requested", "APC-6",
                   "a successful operation's routine gets the length asked for in cbTransferred"},
-                 MakeCountIsRequested(false)});
+                 MakeWith<RoutineCountIsRequested>(false)});
   out.push_back({{"failed-routine-count-is-requested", "APC-7",
                   "a failed operation's routine gets the length asked for in cbTransferred"},
-                 MakeCountIsRequested(true)});
+                 MakeWith<RoutineCountIsRequested>(true)});
   out.push_back({{"routine-gets-provider-overlapped", "APC-8",
                   "the routine's lpOverlapped is the provider's copy of the WSAOVERLAPPED, not the application's"},
                  Make<RoutineGetsProviderOverlapped>()});

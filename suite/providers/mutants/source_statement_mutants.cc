@@ -4,7 +4,6 @@
 // provider makes. S9, S10, S11 and S17 need the model's insides (what
 // arrives while nothing is posted, when a stream receive stops filling) and
 // are switches of the mock instead (see mutants.cc).
-#include <deque>
 #include <map>
 #include <optional>
 #include <set>
@@ -101,32 +100,20 @@ class PendingReceiveDataLeftInBounceBuffer : public InterceptingProvider {
  public:
   using InterceptingProvider::InterceptingProvider;
   bool BeforeCall(InitiatingCall& call) override {
-    if (IsReceive(call.kind) && call.ov != nullptr) {
-      std::lock_guard lock(mu_);
-      images_[call.ov] = BufferImage(call.buffers, call.buffer_count);
-    }
+    if (IsReceive(call.kind) && call.ov != nullptr) images_.Put(call.ov, BufferImage(call.buffers, call.buffer_count));
     return false;
   }
   void AfterCall(InitiatingCall& call) override {
-    if (!IsReceive(call.kind) || call.ov == nullptr || (call.ret != 0 && call.error == WSA_IO_PENDING)) return;
-    std::lock_guard lock(mu_);
-    images_.erase(call.ov);
+    if (IsReceive(call.kind) && call.ov != nullptr && (call.ret == 0 || call.error != WSA_IO_PENDING))
+      images_.Take(call.ov);
   }
   void OnCompletion(const OperationRecord& op, CompletionReport& r) override {
-    std::optional<BufferImage> image;
-    {
-      std::lock_guard lock(mu_);
-      auto it = images_.find(r.ov);
-      if (it == images_.end()) return;
-      image = std::move(it->second);
-      images_.erase(it);
-    }
-    if (IsReceive(op.kind) && op.pending && r.error == 0) image->Restore();
+    std::optional<BufferImage> image = images_.Take(r.ov);
+    if (image && IsReceive(op.kind) && op.pending && r.error == 0) image->Restore();
   }
 
  private:
-  std::mutex mu_;
-  std::map<LPWSAOVERLAPPED, BufferImage> images_;
+  PerOperation<BufferImage> images_;
 };
 
 // S8: a receive that finds data queued returns 0 with the count, but the
@@ -250,27 +237,10 @@ class ImmediateSuccessIndicatedLate : public InterceptingProvider {
 };
 
 // S15: the completion routine of an immediate success runs inside the call.
-class RoutineRunsInline : public InterceptingProvider {
+class RoutineRunsInline : public RoutineRunInCall {
  public:
-  using InterceptingProvider::InterceptingProvider;
-  void AfterCall(InitiatingCall& call) override {
-    if (call.ret != 0 || call.routine == nullptr) return;
-    {
-      std::lock_guard lock(mu_);
-      inlined_.insert(call.ov);
-    }
-    DWORD bytes = call.bytes != nullptr ? *call.bytes : 0;
-    DWORD flags = call.flags != nullptr ? *call.flags : 0;
-    call.routine(0, bytes, call.ov, flags);
-  }
-  void OnCompletion(const OperationRecord&, CompletionReport& r) override {
-    std::lock_guard lock(mu_);
-    if (inlined_.erase(r.ov) != 0) r.deliver = false;  // it already ran
-  }
-
- private:
-  std::mutex mu_;
-  std::set<LPWSAOVERLAPPED> inlined_;
+  using RoutineRunInCall::RoutineRunInCall;
+  bool RunsInCall(const InitiatingCall&) override { return true; }
 };
 
 // S16: the provider stores the initiating call's status in the operation
@@ -454,12 +424,6 @@ class PendingOperationIndicatedTwice : public InterceptingProvider {
   std::set<LPWSAOVERLAPPED> twice_;
 };
 
-MutantFactory MakeStacked(bool receives) {
-  return [receives](std::unique_ptr<Provider> t) -> std::unique_ptr<Provider> {
-    return std::make_unique<OperationsStacked>(std::move(t), receives);
-  };
-}
-
 }  // namespace
 
 void AddSourceStatementMutants(std::vector<MutantEntry>& out) {
@@ -509,10 +473,10 @@ void AddSourceStatementMutants(std::vector<MutantEntry>& out) {
   out.push_back({{"second-send-refused", "S20", "one send per socket: another pending one fails WSAEINPROGRESS"},
                  Make<SecondSendRefused>()});
   out.push_back({{"sends-stacked", "S21", "stream sends are kept on a stack: each goes out after the one that follows it"},
-                 MakeStacked(false)});
+                 MakeWith<OperationsStacked>(false)});
   out.push_back({{"receives-stacked", "S23",
                   "stream receives are kept on a stack: each is filled after the one posted after it"},
-                 MakeStacked(true)});
+                 MakeWith<OperationsStacked>(true)});
   out.push_back({{"close-completes-as-end-of-data", "S26",
                   "operations ended by closesocket complete as a graceful end of data: success, 0 bytes"},
                  Make<CloseCompletesAsEndOfData>()});

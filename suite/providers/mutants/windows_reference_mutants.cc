@@ -6,13 +6,6 @@
 namespace wsac {
 namespace {
 
-ULONG Total(const WSABUF* bufs, DWORD count) {
-  ULONG total = 0;
-  if (bufs != nullptr)
-    for (DWORD i = 0; i < count; ++i) total += bufs[i].len;
-  return total;
-}
-
 // WIN-3: after a reset the provider counts the socket as no longer
 // connected: the next receive fails with WSAENOTCONN instead of
 // WSAECONNRESET.
@@ -32,7 +25,7 @@ class ReceiveKeepsOneByteSpare : public InterceptingProvider {
   using InterceptingProvider::InterceptingProvider;
   bool BeforeCall(InitiatingCall& call) override {
     if (!IsReceive(call.kind) || !IsStream(call.s) || call.buffers == nullptr || call.buffer_count == 0) return false;
-    if (Total(call.buffers, call.buffer_count) < 2) return false;
+    if (TotalLength(call.buffers, call.buffer_count) < 2) return false;
     call.scratch.assign(call.buffers, call.buffers + call.buffer_count);
     for (auto it = call.scratch.rbegin(); it != call.scratch.rend(); ++it)
       if (it->len > 0) {
@@ -51,7 +44,7 @@ class ZeroLengthReceiveCompletesAtOnce : public InterceptingProvider {
   using InterceptingProvider::InterceptingProvider;
   bool BeforeCall(InitiatingCall& call) override {
     if (!IsReceive(call.kind) || !IsStream(call.s) || call.ov == nullptr || call.buffers == nullptr ||
-        call.buffer_count == 0 || call.flags == nullptr || Total(call.buffers, call.buffer_count) != 0)
+        call.buffer_count == 0 || call.flags == nullptr || TotalLength(call.buffers, call.buffer_count) != 0)
       return false;
     if (call.bytes != nullptr) *call.bytes = 0;
     *call.flags = 0;
@@ -170,12 +163,6 @@ class RoutineOnPortRefusedNotSupported : public InterceptingProvider {
   }
 };
 
-MutantFactory MakeProbe(bool consumes) {
-  return [consumes](std::unique_ptr<Provider> t) -> std::unique_ptr<Provider> {
-    return std::make_unique<ZeroLengthReceiveProbe>(std::move(t), consumes);
-  };
-}
-
 }  // namespace
 
 void AddWindowsReferenceMutants(std::vector<MutantEntry>& out) {
@@ -190,10 +177,10 @@ void AddWindowsReferenceMutants(std::vector<MutantEntry>& out) {
                  Make<ZeroLengthReceiveCompletesAtOnce>()});
   out.push_back({{"zero-length-receive-reports-available", "WIN-6",
                   "a zero-length receive woken by data reports the bytes available as its count"},
-                 MakeProbe(false)});
+                 MakeWith<ZeroLengthReceiveProbe>(false)});
   out.push_back({{"zero-length-receive-consumes-data", "WIN-7",
                   "a zero-length receive reads and discards the data that woke it"},
-                 MakeProbe(true)});
+                 MakeWith<ZeroLengthReceiveProbe>(true)});
   out.push_back({{"rcvtimeo-fails-overlapped-receive", "WIN-8",
                   "SO_RCVTIMEO ends a pending overlapped receive with WSAETIMEDOUT"},
                  Make<RcvTimeoFailsOverlappedReceive>()});
