@@ -540,31 +540,30 @@ void InterceptingProvider::QueuePacketLocked(const OperationRecord& rec, LPWSAOV
 }
 
 void InterceptingProvider::Hide(LPWSAOVERLAPPED ov, bool keep_internal, bool reported_pending) {
-  HANDLE event = nullptr;
-  {
-    std::lock_guard lock(mu_);
-    auto rec = ops_.find(ov);
-    if (rec == ops_.end()) return;
-    Managed m;
-    m.state = State::Hidden;
-    m.keep_internal = keep_internal;
-    m.internal = ov->Internal;
-    m.internal_high = ov->InternalHigh;
-    m.offset = ov->Offset;
-    m.offset_high = ov->OffsetHigh;
-    if (!keep_internal) {
-      ov->Internal = STATUS_PENDING;
-      ov->InternalHigh = 0;
-    }
-    auto si = sockets_.find(rec->second.s);
-    // The target skipped the packet of a call that returned 0; the
-    // application, told the call pended, is owed one.
-    m.owes_packet = reported_pending && rec->second.app_routine == nullptr && !LowBitSet(rec->second.event) &&
-                    si != sockets_.end() && si->second.port != nullptr && si->second.skip_on_success;
-    managed_[ov] = m;
-    if (rec->second.app_routine == nullptr) event = EventOf(rec->second.event);
+  // The event is reset under the lock: another thread's wait may Reveal the
+  // operation as soon as it is recorded, and its signal must not be undone.
+  std::lock_guard lock(mu_);
+  auto rec = ops_.find(ov);
+  if (rec == ops_.end()) return;
+  Managed m;
+  m.state = State::Hidden;
+  m.keep_internal = keep_internal;
+  m.internal = ov->Internal;
+  m.internal_high = ov->InternalHigh;
+  m.offset = ov->Offset;
+  m.offset_high = ov->OffsetHigh;
+  if (!keep_internal) {
+    ov->Internal = STATUS_PENDING;
+    ov->InternalHigh = 0;
   }
-  if (event != nullptr) target().WSAResetEvent(event);
+  auto si = sockets_.find(rec->second.s);
+  // The target skipped the packet of a call that returned 0; the
+  // application, told the call pended, is owed one.
+  m.owes_packet = reported_pending && rec->second.app_routine == nullptr && !LowBitSet(rec->second.event) &&
+                  si != sockets_.end() && si->second.port != nullptr && si->second.skip_on_success;
+  if (rec->second.app_routine == nullptr && rec->second.event != nullptr)
+    target().WSAResetEvent(EventOf(rec->second.event));
+  managed_[ov] = m;
 }
 
 void InterceptingProvider::Reveal(LPWSAOVERLAPPED ov, std::optional<OpResult> result) {
