@@ -168,7 +168,8 @@ void PrintMutants() {
     first = false;
     out += "{\"name\":" + wsac::json::Quote(m.name) + ",\"statement\":" + wsac::json::Quote(m.statement) +
            ",\"description\":" + wsac::json::Quote(m.description) +
-           ",\"wrapper\":" + (m.wrapper ? "true" : "false") + "}";
+           ",\"wrapper\":" + (m.wrapper ? "true" : "false") + ",\"legal\":" + (m.legal ? "true" : "false") +
+           ",\"unexercised\":" + wsac::json::QuoteList(m.unexercised) + "}";
   }
   out += "\n]\n";
   std::fputs(out.c_str(), stdout);

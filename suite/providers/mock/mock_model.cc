@@ -866,7 +866,14 @@ void Core::DeliverDatagramLocked(const Socket& tx, const Endpoint& to, std::vect
     OpPtr op = rx->recvs.front();
     rx->recvs.pop_front();
     FillFromDatagramLocked(op, dg);
-    if ((op->in_flags & MSG_PEEK) == 0) return;
+    if ((op->in_flags & MSG_PEEK) == 0) {
+      if (Fault(kFaultDatagramTruncationKeepsRest) && dg.data.size() > op->capacity) {
+        dg.data.erase(dg.data.begin(), dg.data.begin() + static_cast<std::ptrdiff_t>(op->capacity));
+        rx->dgq_bytes += dg.data.size();
+        rx->dgq.push_front(std::move(dg));
+      }
+      return;
+    }
   }
   if (Fault(kFaultNoBuffering) || rx->rd_shut) return;
   if (rx->rcvbuf == 0) {
@@ -891,7 +898,13 @@ void Core::PumpLocked(const SocketPtr& s) {
     s->recvs.pop_front();
     FillFromDatagramLocked(op, s->dgq.front());
     if ((op->in_flags & MSG_PEEK) == 0) {
-      s->dgq_bytes -= s->dgq.front().data.size();
+      std::vector<char>& data = s->dgq.front().data;
+      if (Fault(kFaultDatagramTruncationKeepsRest) && data.size() > op->capacity) {
+        data.erase(data.begin(), data.begin() + static_cast<std::ptrdiff_t>(op->capacity));
+        s->dgq_bytes -= op->capacity;
+        continue;
+      }
+      s->dgq_bytes -= data.size();
       s->dgq.pop_front();
     }
   }

@@ -115,6 +115,7 @@ inline constexpr const char kFaultRcvbuf0DgramKeeps[] = "rcvbuf0-dgram-keeps";  
 inline constexpr const char kFaultNoBuffering[] = "no-buffering";                 // S9
 inline constexpr const char kFaultClosesocketLeavesPending[] = "closesocket-leaves-pending";  // S26
 inline constexpr const char kFaultStreamWaitsToFill[] = "stream-waits-to-fill";  // S17: every receive acts as MSG_WAITALL
+inline constexpr const char kFaultDatagramTruncationKeepsRest[] = "datagram-truncation-keeps-rest";  // DGRAM-2
 
 // Win32 error not in wsa_types.h: a port closed under a waiting dequeue.
 inline constexpr int kErrorAbandonedWait0 = 735;

@@ -112,7 +112,8 @@ class MockProvider final : public Provider {
 
 std::set<std::string> MockFaultNames() {
   return {mock::kFaultRcvbuf0StreamDrops, mock::kFaultRcvbuf0DgramKeeps, mock::kFaultNoBuffering,
-          mock::kFaultClosesocketLeavesPending, mock::kFaultStreamWaitsToFill};
+          mock::kFaultClosesocketLeavesPending, mock::kFaultStreamWaitsToFill,
+          mock::kFaultDatagramTruncationKeepsRest};
 }
 
 std::unique_ptr<Provider> MakeMockProvider(const MockOptions& options) {
