@@ -1,14 +1,15 @@
 // The mock's model: see mock_model.h for the pieces and their contracts.
 //
 // Choices the statements leave open, as the mock makes them (deterministic
-// mode; chaos mode randomises the first three):
+// mode; chaos mode randomises the first four):
 // - An overlapped call that can complete inside the call returns 0.
 // - Completions found together are indicated in the order they were found.
 // - A stream receive takes all the data present, up to its buffers.
 // - A datagram that does not fit an overlapped receive present at the call:
 //   the call returns WSA_IO_PENDING and the indication (already given when
 //   the call returns) carries WSAEMSGSIZE, STATUS_BUFFER_OVERFLOW and
-//   MSG_PARTIAL, so S16/S18 hold for truncation too.
+//   MSG_PARTIAL, so S16/S18 hold for truncation too. Chaos mode may instead
+//   fail the call with WSAEMSGSIZE after the indication (DGRAM-10).
 // - One error code per operation for every mechanism (Windows maps some
 //   NTSTATUS values differently per path; the mock does not): 995 for
 //   close/cancel/thread exit, 64 for a pending receive or send hit by a
@@ -54,6 +55,10 @@ constexpr std::size_t kMaxDatagramV4 = 65507;
 constexpr std::size_t kMaxDatagramV6 = 65527;
 constexpr double kChaosPend = 0.5;    // an op done inside its call pends instead
 constexpr double kChaosChunk = 0.3;   // a stream fill takes only a prefix
+// A truncated datagram receive done inside its call fails at once with
+// WSAEMSGSIZE, its indication already given (Windows' path without a
+// completion routine), instead of reporting WSA_IO_PENDING (DGRAM-9, DGRAM-10).
+constexpr double kChaosWarningAtReturn = 0.5;
 constexpr std::size_t kChaosSegment = 1460;  // loopback MSS-sized unit of chaos chunking
 constexpr int kChaosMaxDelayUs = 2000;
 // Virtual clock: where it starts (GetTickCount64 counts from boot; a value
@@ -943,9 +948,12 @@ int Core::FinishCallLocked(Lock& lk, const OpPtr& op, std::deque<OpPtr>& queue, 
       take_back();
       return Fail(WSAETIMEDOUT);
     }
-  } else if (op->may_pend && (op->defer || op->error != 0)) {
+  } else if (op->may_pend && (op->defer || op->error != 0) &&
+             !(!op->defer && op->status == STATUS_BUFFER_OVERFLOW && ChaosCoin(kChaosWarningAtReturn))) {
     // Done inside the call, reported as pending: by chaos, or because an
-    // error result must come through the indication (S16, S18).
+    // error result must come through the indication (S16, S18). A
+    // truncation is a warning, not an error: chaos may also report it at
+    // return, after the indication, as Windows does.
     op->pended = true;
     FlushLocked();
     return Fail(WSA_IO_PENDING);
