@@ -10,18 +10,6 @@
 //           case lets die as the call returns (a WSABUF on the initiating
 //           helper's stack, a vector passed by value): a late reader would
 //           read freed memory in every other pending receive of the run.
-// Where a statement's own checks cannot see its mutant, the kill matrix
-// shows the mutant surviving, and it stays as the evidence of the gap:
-//   APC-8   the observer's routine finds its operation through lpOverlapped,
-//           so a routine handed another pointer records into that other
-//           memory and the case sees "the routine never ran" (another
-//           statement's check), never a wrong lpOverlapped. A routine that
-//           keeps the pointer it was handed where the case can read it
-//           would let APC-8's check see the mutant.
-//   DGRAM-8 its one case posts three receives before the three datagrams
-//           arrive, so no receive ever has two datagrams queued to take; a
-//           receive posted with room for two queued datagrams would show the
-//           mutant (which coalesces them).
 #include "suite/providers/mutants/mutants.h"
 
 #include "suite/providers/mock/mock_provider.h"
