@@ -39,15 +39,6 @@ std::vector<CallParam> RoutinePerKind(const std::vector<Call>& calls) {
 
 bool IsReceive(Call c) { return c == Call::WSARecv || c == Call::WSARecvFrom; }
 
-// An out-parameter of an operation that may still be pending when the case
-// ends: a provider that writes it at completion (as Wine does *lpFlags)
-// writes into memory that is still allocated.
-DWORD* LongLivedWord(DWORD value) {
-  auto* word = reinterpret_cast<DWORD*>(LongLivedBuffer(sizeof(DWORD)));
-  *word = value;
-  return word;
-}
-
 WSAEVENT NewEvent(Provider& p) {
   WSAEVENT e = p.WSACreateEvent();
   if (e == WSA_INVALID_EVENT) throw SetupFailed("WSACreateEvent failed with " + std::to_string(p.WSAGetLastError()));
