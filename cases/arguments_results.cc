@@ -26,15 +26,6 @@ std::vector<CallParam> PerKind(const std::vector<Call>& calls) { return WithCall
 
 constexpr DWORD kBytesSentinel = 0xDEADBEEF;
 
-// An out-parameter of an operation that may still be pending when the case
-// ends: a provider that writes it at completion (as Wine does *lpFlags)
-// writes into memory that is still allocated.
-DWORD* LongLivedWord(DWORD value) {
-  auto* word = reinterpret_cast<DWORD*>(LongLivedBuffer(sizeof(DWORD)));
-  *word = value;
-  return word;
-}
-
 // The result of an operation, for cases about something other than how it
 // is indicated. A call that returned 0 has finished whatever its event says
 // (that is S14's business), so with an event its result is read with

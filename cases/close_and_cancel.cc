@@ -36,9 +36,6 @@ char* ReceiveBuffer(size_t len) {
   return buf;
 }
 
-// An out-parameter word (lpFlags, a byte count) of a call whose operation
-// may still be pending when the case ends.
-DWORD* LongLivedWord() { return reinterpret_cast<DWORD*>(LongLivedBuffer(sizeof(DWORD))); }
 
 std::vector<std::int64_t> AcceptedCodes(const char* id) {
   const Statement* s = FindStatement(id);

@@ -32,13 +32,6 @@ std::vector<CallParam> Port(std::vector<CaseParam> bases, const std::vector<Call
 }
 std::vector<CallParam> PortPerKind(const std::vector<Call>& calls) { return Port(Cross({.kinds = AllKinds()}), calls); }
 
-// A call's out-parameter word whose operation may still be pending when the
-// case ends (a broken provider writing it late must hit memory that is ours).
-DWORD* LongLivedWord(DWORD initial) {
-  auto* word = reinterpret_cast<DWORD*>(LongLivedBuffer(sizeof(DWORD)));
-  *word = initial;
-  return word;
-}
 // The bytes a send reads until it is indicated, copied where they outlive the case.
 char* LongLivedCopy(const std::vector<char>& data) {
   char* copy = LongLivedBuffer(data.size());

@@ -13,7 +13,9 @@
 // not exercised.
 #include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <cstring>
+#include <sstream>
 #include <deque>
 #include <mutex>
 #include <thread>
@@ -36,15 +38,6 @@ std::vector<CallParam> RoutinePerKind(const std::vector<Call>& calls) {
 }
 
 bool IsReceive(Call c) { return c == Call::WSARecv || c == Call::WSARecvFrom; }
-
-// An out-parameter of an operation that may still be pending when the case
-// ends: a provider that writes it at completion (as Wine does *lpFlags)
-// writes into memory that is still allocated.
-DWORD* LongLivedWord(DWORD value) {
-  auto* word = reinterpret_cast<DWORD*>(LongLivedBuffer(sizeof(DWORD)));
-  *word = value;
-  return word;
-}
 
 WSAEVENT NewEvent(Provider& p) {
   WSAEVENT e = p.WSACreateEvent();
@@ -98,6 +91,21 @@ void ExpectWaitReportedCompletion(const AlertableRun& run, const char* how) {
     return;
   }
   WSAC_EXPECT_EQ("APC-4", run.result, WAIT_IO_COMPLETION) << how << " ran the routine but did not say so";
+}
+
+// APC-8 when the operation's routine seems not to have run: a routine the
+// provider ran with another lpOverlapped (its own copy of the WSAOVERLAPPED)
+// is recorded apart by the observer, since nothing can be recorded through
+// a pointer the case does not own.
+void ExpectNoRoutineWithAnotherOverlapped(const Operation& op) {
+  std::vector<StrayRoutine> strays = TakeStrayRoutines();
+  Observe("routine.runs_with_another_overlapped", static_cast<std::int64_t>(strays.size()));
+  std::ostringstream what;
+  if (!strays.empty())
+    what << "a completion routine ran on this thread with lpOverlapped " << strays.front().ov
+         << " (dwError " << strays.front().error << ", cbTransferred " << strays.front().bytes
+         << "), not the WSAOVERLAPPED the operation started with (" << static_cast<const void*>(&op.ov) << ")";
+  WSAC_EXPECT_TRUE("APC-8", strays.empty()) << what.str();
 }
 
 // APC-3, APC-5, APC-6, APC-8, APC-9 for the routine of a successful
@@ -162,6 +170,7 @@ WSAC_CASE_P(ImmediateRoutine, QueuedNotRunUntilAlertableWait, "S15", "S16", "APC
     if (op.routine_runs.load() == 0) {
       run.result = p.SleepEx(0, TRUE);
       run.ran_in_wait = op.routine_runs.load() != 0;
+      ExpectNoRoutineWithAnotherOverlapped(op);
       WSAC_EXPECT_TRUE("S15", run.ran_in_wait)
           << "the call returned 0, yet the next alertable wait did not run its routine: " << observer.Describe(op);
     }
@@ -172,6 +181,7 @@ WSAC_CASE_P(ImmediateRoutine, QueuedNotRunUntilAlertableWait, "S15", "S16", "APC
     NotExercised("S15", "the call pended");
     WSAC_EXPECT_EQ("APC-2", op.routine_runs_at_return, 0) << "the routine ran inside the call, which is no alertable wait";
     run = AlertableUntilRun(p, op);
+    ExpectNoRoutineWithAnotherOverlapped(op);
     ExpectWaitReportedCompletion(run, "alertable_wait");
     WSAC_ASSERT_GE("S16", op.routine_runs.load(), 1) << "the call pended and its routine never ran: " << observer.Describe(op);
     WSAC_EXPECT_EQ("S16", op.routine_runs.load(), 1) << "the routine ran more than once";
@@ -217,6 +227,7 @@ WSAC_CASE_P(PendingRoutine, RunsOnlyAtAlertableWait, "S16", "APC-2", "APC-3", "A
   WSAC_EXPECT_EQ("APC-2", op.routine_runs.load(), 0) << "the routine ran in a non-alertable wait";
 
   AlertableRun run = AlertableUntilRun(p, op);
+  ExpectNoRoutineWithAnotherOverlapped(op);
   ExpectWaitReportedCompletion(run, "alertable_wait");
   WSAC_ASSERT_GE("S16", op.routine_runs.load(), 1) << "data arrived and the routine never ran: " << observer.Describe(op);
   WSAC_EXPECT_EQ("S16", op.routine_runs.load(), 1) << "the routine ran more than once";
@@ -628,6 +639,7 @@ WSAC_CASE_P(FailedRoutine, CancelledReceiveArguments, "APC-5", "APC-7", "APC-8",
   if (!p.CancelIoEx(AsHandle(pair.a), &op.ov))
     throw SetupFailed("CancelIoEx of the pending receive failed with " + std::to_string(p.GetLastError()));
   AlertableRun run = AlertableUntilRun(p, op);
+  ExpectNoRoutineWithAnotherOverlapped(op);
   Observe("alertable_wait", run.result);
   Observe("routine.runs", op.routine_runs.load());
   Observe("routine.error", op.routine_error);

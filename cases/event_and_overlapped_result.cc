@@ -38,15 +38,6 @@ bool Signaled(Provider& p, WSAEVENT event) { return SignaledWithin(p, event, std
 
 std::vector<CallParam> PerKind(const std::vector<Call>& calls) { return WithCalls(Cross({.kinds = AllKinds()}), calls); }
 
-// An out-parameter of an operation that may still be pending when the case
-// ends: a provider that writes it at completion (as Wine does *lpFlags)
-// writes into memory that is still allocated.
-DWORD* LongLivedWord(DWORD value) {
-  auto* word = reinterpret_cast<DWORD*>(LongLivedBuffer(sizeof(DWORD)));
-  *word = value;
-  return word;
-}
-
 // One WSAGetOverlappedResult(fWait FALSE) with sentinels in the
 // out-parameters, recorded under `name`.
 struct OverlappedResult {

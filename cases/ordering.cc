@@ -33,7 +33,6 @@ char* ReceiveBuffer(size_t len) {
   std::memset(buf, kFill, len);
   return buf;
 }
-DWORD* LongLivedWord() { return reinterpret_cast<DWORD*>(LongLivedBuffer(sizeof(DWORD))); }
 // Send content, which the provider reads until the send is indicated.
 char* SendBuffer(const std::vector<char>& content) {
   char* buf = LongLivedBuffer(content.size());

@@ -30,12 +30,6 @@ char* ReceiveBuffer(size_t len) {
   std::memset(buf, kFill, len);
   return buf;
 }
-DWORD* LongLivedWord(DWORD value) {
-  auto* word = reinterpret_cast<DWORD*>(LongLivedBuffer(sizeof(DWORD)));
-  *word = value;
-  return word;
-}
-
 // Whether every one of the n first bytes of `sent` is somewhere in the
 // buffers, counted as a multiset: the data was placed into the posted
 // buffers, however they were laid out (the layout is ARG-8/ARG-9's).

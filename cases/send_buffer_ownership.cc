@@ -99,7 +99,6 @@ class SendBufferOwnership : public PairCase {
     if (!ind || ind->error != 0) throw SetupFailed(what + " was not indicated as done: " + observer.Describe(op));
     return *ind;
   }
-  static DWORD* LongLivedWord() { return reinterpret_cast<DWORD*>(LongLivedBuffer(sizeof(DWORD))); }
 };
 
 // S12: after the send's indication the buffer and its guards are unchanged;

@@ -21,6 +21,7 @@
 #include "suite/fixtures/deadline.h"
 #include "suite/harness/case.h"
 #include "suite/harness/json.h"
+#include "suite/providers/mock/mock_provider.h"
 #include "suite/providers/mutants/mutants.h"
 #include "suite/providers/registry.h"
 
@@ -171,7 +172,8 @@ void PrintMutants() {
     first = false;
     out += "{\"name\":" + wsac::json::Quote(m.name) + ",\"statement\":" + wsac::json::Quote(m.statement) +
            ",\"description\":" + wsac::json::Quote(m.description) +
-           ",\"wrapper\":" + (m.wrapper ? "true" : "false") + "}";
+           ",\"wrapper\":" + (m.wrapper ? "true" : "false") + ",\"legal\":" + (m.legal ? "true" : "false") +
+           ",\"unexercised\":" + wsac::json::QuoteList(m.unexercised) + "}";
   }
   out += "\n]\n";
   std::fputs(out.c_str(), stdout);
@@ -220,6 +222,10 @@ int main(int argc, char** argv) {
   std::unique_ptr<wsac::Provider> provider = wsac::MakeProvider(options.choice, &error);
   if (!provider) return Usage(error);
   wsac::SetActiveProvider(provider.get());
+  // Cases' deadlines measure the provider's clock (the mock's is virtual);
+  // the case watchdog below keeps real time.
+  wsac::SetDeadlineClock(provider.get());
+  wsac::SetMockStallReporter([](const std::string& text) { wsac::Observe("mock.clock_deadlock", text); });
   if (options.quiet_window_ms >= 0) wsac::SetQuietWindow(std::chrono::milliseconds(options.quiet_window_ms));
 
   // Refuse an unwritable results path before any case runs.
@@ -244,6 +250,8 @@ int main(int argc, char** argv) {
   stream->WriteLateIndications();
   int bad = stream->bad_cases() + stream->late_indications();
   if (results != nullptr) std::fclose(results);
+  wsac::SetMockStallReporter(nullptr);
+  wsac::SetDeadlineClock(nullptr);
   provider.reset();
   return bad == 0 ? 0 : 1;
 }

@@ -213,8 +213,8 @@ def validate_kill_matrix(entries, where: str) -> list:
             problem = "has no 'mutant' name"
         elif not isinstance(entry.get("statement"), str):
             problem = "has no 'statement'"
-        elif entry.get("verdict") not in ("killed", "survived"):
-            problem = "'verdict' must be 'killed' or 'survived'"
+        elif entry.get("verdict") not in ("killed", "survived", "harmless", "rejected"):
+            problem = "'verdict' must be 'killed', 'survived', 'harmless' (a legal mutant) or 'rejected'"
         elif not isinstance(entry.get("killing_cases", []), list):
             problem = "'killing_cases' must be an array"
         elif not isinstance(entry.get("killed_by_own_statement", False), bool):

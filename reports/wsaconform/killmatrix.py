@@ -13,6 +13,13 @@ instances exercised it and why the others did not; a MUST statement the
 mock never exercised in any seed is a gap (mock_unexercisable.json lists,
 with reasons, the few the mock cannot exercise at all).
 
+Legal mutants break no statement: they take a choice the statements permit
+(always-pends reports every immediate success as pending, as a layered
+provider that is not IFS does). Every case must pass against them, or the
+suite demands more than the spec; the statements they leave unexercised must
+come out UNEXERCISED, never CONFORMS. Their verdict is "harmless" or
+"rejected".
+
 Both read only the runner's JSON (--list, --list-mutants, --results).
 """
 
@@ -59,7 +66,7 @@ class MutantOutcome:
     mutant: str
     statement: str
     description: str
-    verdict: str  # "killed" or "survived"
+    verdict: str  # "killed" or "survived"; a legal mutant: "harmless" or "rejected"
     # Cases in which a check of the mutant's statement was violated.
     killing_cases: list[str] = field(default_factory=list)
     killed_by_own_statement: bool = False
@@ -70,6 +77,15 @@ class MutantOutcome:
     killed_by: list[dict] = field(default_factory=list)
     # Cases that failed, hung or crashed without a violated check of the statement.
     other_failures: list[str] = field(default_factory=list)
+    legal: bool = False
+    # A legal mutant: statement -> instances that exercised it (of those
+    # claiming it), for the statements it says it leaves unexercised.
+    unexercised: dict[str, dict] = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        """What the matrix wants: a mutant killed, a legal one harmless."""
+        return self.verdict in ("killed", "harmless")
 
     def as_dict(self) -> dict:
         return {
@@ -83,6 +99,8 @@ class MutantOutcome:
             "other_failures": self.other_failures,
             "cases_run": self.cases_run,
             "note": self.note,
+            "legal": self.legal,
+            "unexercised": self.unexercised,
         }
 
 
@@ -211,21 +229,58 @@ def judge_mutant(mutant: dict, results: dict[str, dict]) -> MutantOutcome:
     return outcome
 
 
+def judge_legal(mutant: dict, results: dict[str, dict]) -> MutantOutcome:
+    """Harmless when every case passed and no statement the mutant leaves
+    unexercised was exercised by a check (a check that ran would be one that
+    a permitted choice cannot reach, i.e. it tests something else)."""
+    failed = sorted((cid for cid, r in results.items() if r.get("verdict") not in ("PASS", "NOT_SUPPORTED")),
+                    key=natural_key)
+    counts: dict[str, dict] = {}
+    for statement in mutant.get("unexercised", []):
+        claiming = [r for r in results.values() if statement in r.get("statements", [])]
+        exercised = [r["id"] for r in claiming
+                     if ((r.get("checks") or {}).get(statement) or {}).get("exercised")]
+        counts[statement] = {"instances": len(claiming), "exercised": len(exercised),
+                             "first_exercised": exercised[0] if exercised else ""}
+    exercised_anyway = [s for s, c in counts.items() if c["exercised"]]
+    outcome = MutantOutcome(mutant=mutant["name"], statement="", description=mutant.get("description", ""),
+                            verdict="harmless", cases_run=len(results), other_failures=failed, legal=True,
+                            unexercised=counts)
+    notes = []
+    if failed:
+        first = results[failed[0]]
+        notes.append(f"{len(failed)} case(s) did not pass against a provider that only takes permitted choices "
+                     f"(first: {failed[0]}: {first.get('verdict')} {first.get('message', '')[:160]})")
+    if exercised_anyway:
+        notes.append("exercised although the mutant leaves them unexercised: " + ", ".join(
+            f"{s} ({counts[s]['exercised']} of {counts[s]['instances']}, first {counts[s]['first_exercised']})"
+            for s in exercised_anyway))
+    if notes:
+        outcome.verdict = "rejected"
+        outcome.note = "; ".join(notes)
+    else:
+        outcome.note = "every case passed; unexercised: " + ", ".join(
+            f"{s} (0 of {c['instances']})" for s, c in counts.items())
+    return outcome
+
+
 def kill_one(runner: list[str], mutant: dict, cases: list[dict], provider: str, all_cases: bool,
              exclude: set[str]) -> MutantOutcome:
     """Without all_cases only the target statement's cases run, and only until
-    the first of them fails: enough to decide killed or survived."""
+    the first of them fails: enough to decide killed or survived. A legal
+    mutant runs every case to the end."""
+    legal = bool(mutant.get("legal"))
     chosen = [c["id"] for c in cases
               if not any(fnmatch.fnmatchcase(c["id"], pattern) for pattern in exclude)
-              and (all_cases or mutant["statement"] in c["statements"])]
+              and (all_cases or legal or mutant["statement"] in c["statements"])]
     if not chosen:
         return MutantOutcome(mutant["name"], mutant["statement"], mutant.get("description", ""), "survived",
                              note=f"no case tagged with {mutant['statement']} was run")
     with tempfile.TemporaryDirectory(prefix="wsac-kill-") as tmp:
-        stop = None if all_cases else kills(mutant["statement"])
+        stop = None if all_cases or legal else kills(mutant["statement"])
         results = run_cases(runner, chosen, [f"--provider={provider}", f"--mutant={mutant['name']}"], Path(tmp),
                             stop_when=stop)
-    return judge_mutant(mutant, results)
+    return judge_legal(mutant, results) if legal else judge_mutant(mutant, results)
 
 
 def kill_matrix(runner: list[str], provider: str = "mock", jobs: int = 2, all_cases: bool = False,
@@ -264,7 +319,7 @@ def _full_matrix(runner: list[str], mutants: list[dict], cases: list[dict], prov
     kept = [c for c in cases if not any(fnmatch.fnmatchcase(c["id"], p) for p in exclude)]
 
     def shards_of(mutant: dict) -> list[list[str]]:
-        ids = [c["id"] for c in kept if all_cases or mutant["statement"] in c["statements"]]
+        ids = [c["id"] for c in kept if all_cases or mutant.get("legal") or mutant["statement"] in c["statements"]]
         return [ids[i::SHARDS_PER_MUTANT] for i in range(SHARDS_PER_MUTANT)]
 
     def one(mutant: dict, shard: list[str]) -> dict[str, dict]:
@@ -278,14 +333,16 @@ def _full_matrix(runner: list[str], mutants: list[dict], cases: list[dict], prov
         merged: dict[str, dict[str, dict]] = {m["name"]: {} for m in mutants}
         for m, future in futures:
             merged[m["name"]].update(future.result())
-    return [judge_mutant(m, merged[m["name"]]) for m in mutants]
+    return [judge_legal(m, merged[m["name"]]) if m.get("legal") else judge_mutant(m, merged[m["name"]])
+            for m in mutants]
 
 
 def baseline_failures(runner: list[str], provider: str, cases: list[dict], mutants: list[dict], all_cases: bool,
                       jobs: int) -> set[str]:
     """Ids of the cases the mutants would run that already fail on the clean provider."""
     targets = {m["statement"] for m in mutants}
-    ids = [c["id"] for c in cases if all_cases or targets & set(c["statements"])]
+    every = all_cases or any(m.get("legal") for m in mutants)
+    ids = [c["id"] for c in cases if every or targets & set(c["statements"])]
     shards = [ids[i::max(1, jobs)] for i in range(max(1, jobs))]
 
     def one(shard: list[str]) -> set[str]:
@@ -412,7 +469,7 @@ def render_markdown(outcomes: list[MutantOutcome]) -> str:
     for o in outcomes:
         killers = [f"{k['case']}: {k['check']}" for k in o.killed_by]
         shown = ", ".join(killers[:2]) + (f" (+{len(killers) - 2})" if len(killers) > 2 else "")
-        lines.append(f"| {o.mutant} | {o.statement} | {o.verdict} | {shown or o.note} |")
+        lines.append(f"| {o.mutant} | {o.statement or '(legal)'} | {o.verdict} | {shown or o.note} |")
     return "\n".join(lines) + "\n"
 
 
@@ -442,12 +499,16 @@ def run(args) -> int:
     runner = shlex.split(args.runner) if args.runner else default_runner(root)
     outcomes = kill_matrix(runner, args.provider, args.jobs, args.all_cases, args.mutant or None,
                            set(args.exclude_case), args.wrappers_only, args.complete)
-    survived = [o for o in outcomes if o.verdict != "killed"]
+    survived = [o for o in outcomes if not o.passed]
     for o in outcomes:
         first = f"{o.killed_by[0]['case']}: {o.killed_by[0]['check']}" if o.killed_by else o.note
-        print(f"{o.verdict:8} {o.mutant:40} {o.statement:9} {first}")
-    print(f"kill matrix: {len(outcomes) - len(survived)} killed, {len(survived)} survived "
-          f"of {len(outcomes)} mutants against {args.provider}")
+        print(f"{o.verdict:8} {o.mutant:40} {o.statement or '(legal)':9} {first}")
+    illegal = [o for o in outcomes if not o.legal]
+    legal = [o for o in outcomes if o.legal]
+    print(f"kill matrix: {sum(o.verdict == 'killed' for o in illegal)} killed, "
+          f"{sum(o.verdict != 'killed' for o in illegal)} survived of {len(illegal)} mutants; "
+          f"{sum(o.verdict == 'harmless' for o in legal)} of {len(legal)} legal mutants harmless; "
+          f"against {args.provider}")
     failed_seeds: dict[int, list[str]] = {}
     coverage: list[dict] = []
     gaps: list[str] = []

@@ -438,7 +438,7 @@ def page_model(dataset: dict, extras: dict | None = None) -> dict:
               if any(r["verdict"] != "NOT_TESTED" for r in s["results"].values())]
     verdict_groups = [("statement verdicts", STATEMENT_VERDICTS), ("case verdicts", VERDICTS)]
     if kill_matrix:
-        verdict_groups.append(("mutants", ("killed", "survived")))
+        verdict_groups.append(("mutants", ("killed", "survived", "harmless", "rejected")))
     comparison = extras.get("comparison")
     return {
         "d": dataset, "providers": labels, "total_results": sum(len(c["results"]) for c in dataset["cases"]),

@@ -178,6 +178,15 @@ class Provider {
   virtual int WSAGetLastError() = 0;
   virtual void WSASetLastError(int iError) = 0;
   virtual DWORD GetLastError() = 0;
+
+  // ---- time ---------------------------------------------------------------
+  // GetTickCount64: milliseconds on the clock every timeout of this
+  // interface is measured on (dwTimeout, dwMilliseconds, SO_RCVTIMEO). Real
+  // providers return the machine's monotonic clock (read to the millisecond,
+  // finer than ::GetTickCount64's 16 ms steps); the mock returns its clock,
+  // which may be virtual (mock_model.h, "Time"). A case's deadlines read this
+  // clock (suite/fixtures/deadline.h), never the machine's.
+  virtual std::uint64_t GetTickCount64() = 0;
 };
 
 }  // namespace wsac

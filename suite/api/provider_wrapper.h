@@ -107,6 +107,8 @@ class ProviderWrapper : public Provider {
   void WSASetLastError(int e) override { target_->WSASetLastError(e); }
   DWORD GetLastError() override { return target_->GetLastError(); }
 
+  std::uint64_t GetTickCount64() override { return target_->GetTickCount64(); }
+
  private:
   std::unique_ptr<Provider> target_;
 };

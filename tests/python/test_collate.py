@@ -180,7 +180,7 @@ def test_kill_matrix_passes_through(tmp_path):
     assert again == kill
     dataset["kill_matrix"] = [{"mutant": "x", "statement": "S1", "verdict": "dead"}]
     out.write_text(json.dumps(dataset))
-    with pytest.raises(UsageError, match="killed' or 'survived"):
+    with pytest.raises(UsageError, match="'killed', 'survived', 'harmless'"):
         load_inputs([str(out)])
 
 

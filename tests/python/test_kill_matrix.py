@@ -27,12 +27,32 @@ SEEDS = list(range(1, 21))
 needs_runner = pytest.mark.skipif(not os.access(RUNNER, os.X_OK), reason=f"native runner not built: {RUNNER}")
 
 
+@pytest.fixture(scope="module")
+def matrix():
+    return killmatrix.kill_matrix([str(RUNNER)], "mock", JOBS)
+
+
 @needs_runner
-def test_every_mutant_is_killed_by_a_case_of_its_statement():
-    outcomes = killmatrix.kill_matrix([str(RUNNER)], "mock", JOBS)
-    assert len(outcomes) >= 40
-    survived = [f"{o.mutant} ({o.statement}): {o.note}" for o in outcomes if o.verdict != "killed"]
+def test_every_mutant_is_killed_by_a_case_of_its_statement(matrix):
+    illegal = [o for o in matrix if not o.legal]
+    assert len(illegal) >= 40
+    survived = [f"{o.mutant} ({o.statement}): {o.note}" for o in illegal if o.verdict != "killed"]
     assert not survived, "mutants that survived their own statement's cases:\n" + "\n".join(survived)
+
+
+@needs_runner
+def test_legal_mutants_pass_every_case_and_leave_their_statements_unexercised(matrix):
+    """A provider that only takes permitted choices (always-pends: a layered
+    provider that is not IFS) fails no case, and the statements whose branch
+    it never takes are UNEXERCISED, not CONFORMS."""
+    legal = [o for o in matrix if o.legal]
+    assert legal, "no legal mutant listed"
+    for o in legal:
+        print(f"{o.mutant}: {o.verdict}: {o.note}")
+    rejected = [f"{o.mutant}: {o.note}" for o in legal if o.verdict != "harmless"]
+    assert not rejected, "legal mutants the suite rejects:\n" + "\n".join(rejected)
+    for o in legal:
+        assert o.unexercised and all(c["instances"] > 0 for c in o.unexercised.values()), o.unexercised
 
 
 @needs_runner

@@ -1,14 +1,15 @@
 // The mock's model: see mock_model.h for the pieces and their contracts.
 //
 // Choices the statements leave open, as the mock makes them (deterministic
-// mode; chaos mode randomises the first three):
+// mode; chaos mode randomises the first four):
 // - An overlapped call that can complete inside the call returns 0.
 // - Completions found together are indicated in the order they were found.
 // - A stream receive takes all the data present, up to its buffers.
 // - A datagram that does not fit an overlapped receive present at the call:
 //   the call returns WSA_IO_PENDING and the indication (already given when
 //   the call returns) carries WSAEMSGSIZE, STATUS_BUFFER_OVERFLOW and
-//   MSG_PARTIAL, so S16/S18 hold for truncation too.
+//   MSG_PARTIAL, so S16/S18 hold for truncation too. Chaos mode may instead
+//   fail the call with WSAEMSGSIZE after the indication (DGRAM-10).
 // - One error code per operation for every mechanism (Windows maps some
 //   NTSTATUS values differently per path; the mock does not): 995 for
 //   close/cancel/thread exit, 64 for a pending receive or send hit by a
@@ -29,8 +30,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <string_view>
 
 #include "suite/providers/mock/mock_identity.h"
 
@@ -38,15 +42,47 @@ namespace wsac::mock {
 
 namespace {
 
+// The deadlock reporter (SetMockStallReporter), shared by every core.
+std::mutex& StallReporterMutex() {
+  static std::mutex m;
+  return m;
+}
+std::function<void(const std::string&)>& StallReporter() {
+  static std::function<void(const std::string&)> reporter;
+  return reporter;
+}
+
 constexpr DWORD kMsgPushImmediate = 0x20;
 constexpr std::size_t kMaxDatagramV4 = 65507;
 constexpr std::size_t kMaxDatagramV6 = 65527;
 constexpr double kChaosPend = 0.5;    // an op done inside its call pends instead
 constexpr double kChaosChunk = 0.3;   // a stream fill takes only a prefix
+// A truncated datagram receive done inside its call fails at once with
+// WSAEMSGSIZE, its indication already given (Windows' path without a
+// completion routine), instead of reporting WSA_IO_PENDING (DGRAM-9, DGRAM-10).
+constexpr double kChaosWarningAtReturn = 0.5;
 constexpr std::size_t kChaosSegment = 1460;  // loopback MSS-sized unit of chaos chunking
 constexpr int kChaosMaxDelayUs = 2000;
+// Virtual clock: where it starts (GetTickCount64 counts from boot; a value
+// far from 0 keeps "0 means unset" bugs visible), how soon a waiter asks
+// again while another thread may still act, and when a deadlock is reported.
+constexpr std::uint64_t kVirtualEpochUs = 1000ull * 1000 * 1000;
+constexpr auto kFirstPoll = std::chrono::microseconds(20);
+constexpr auto kLastPoll = std::chrono::microseconds(1000);
+constexpr auto kDeadlockReportAfter = std::chrono::seconds(1);
 
 std::atomic<std::uint64_t> g_next_serial{1};
+
+// MockClock::kDefault resolved: WSAC_MOCK_CLOCK, else virtual where a probe exists.
+bool ChooseVirtualClock(MockClock clock, bool have_probe) {
+  if (clock == MockClock::kDefault) {
+    const char* env = std::getenv("WSAC_MOCK_CLOCK");
+    if (env != nullptr && std::string_view(env) == "real") return false;
+    if (env != nullptr && std::string_view(env) == "virtual") return true;
+    return have_probe;
+  }
+  return clock == MockClock::kVirtual;
+}
 
 std::uint16_t Swap16(std::uint16_t v) { return static_cast<std::uint16_t>((v << 8) | (v >> 8)); }
 
@@ -250,7 +286,10 @@ Core::Core(const MockOptions& options)
     : serial_(g_next_serial.fetch_add(1)),
       faults_(options.faults),
       chaos_seed_(options.chaos_seed),
-      rng_(options.chaos_seed.value_or(0)) {}
+      rng_(options.chaos_seed.value_or(0)),
+      probe_(options.clock == MockClock::kReal ? nullptr : ThreadProbe::Open()),
+      virtual_clock_(ChooseVirtualClock(options.clock, probe_ != nullptr)),
+      now_us_(kVirtualEpochUs) {}
 
 Core::~Core() { Shutdown(); }
 
@@ -265,6 +304,7 @@ void Core::Shutdown() {
   Lock lk(mu_);
   deferred_.clear();
   batch_.clear();
+  threads_.clear();
   for (auto& weak : all_sockets_) {
     if (auto s = weak.lock()) {
       s->peer.reset();
@@ -279,7 +319,6 @@ void Core::Shutdown() {
   sockets_.clear();
   events_.clear();
   ports_.clear();
-  apcs_.clear();
 }
 
 std::string Core::Build() const {
@@ -314,26 +353,47 @@ std::shared_ptr<Event> Core::FindEventLocked(HANDLE h) const {
 
 // ---- Core: threads and APCs -------------------------------------------------
 
+Core::Lock Core::LockArriving() {
+  Lock lk(mu_, std::defer_lock);
+  RelockArriving(lk);
+  return lk;
+}
+
+void Core::RelockArriving(Lock& lk) {
+  arriving_.fetch_add(1);
+  lk.lock();
+  arriving_.fetch_sub(1);
+}
+
+Core::Lock Core::Enter() {
+  Lock lk = LockArriving();
+  RegisterThreadLocked();
+  if (virtual_clock_) DeliverDueLocked();
+  return lk;
+}
+
 void Core::RegisterThreadLocked() {
-  if (!apcs_.try_emplace(std::this_thread::get_id()).second) return;
+  auto [it, added] = threads_.try_emplace(std::this_thread::get_id());
+  if (!added) return;
+  it->second.os_tid = ThreadProbe::CurrentThreadId();
   auto& cores = CurrentThreadExitHook().cores;  // a long-lived thread outlives many providers
   cores.erase(std::remove_if(cores.begin(), cores.end(), [](const auto& w) { return w.expired(); }), cores.end());
   cores.push_back(weak_from_this());
 }
 
-bool Core::HasApcsLocked() const {
-  auto it = apcs_.find(std::this_thread::get_id());
-  return it != apcs_.end() && !it->second.empty();
+bool Core::HasApcsForLocked(std::thread::id id) const {
+  auto it = threads_.find(id);
+  return it != threads_.end() && !it->second.apcs.empty();
 }
 
 bool Core::RunApcs(Lock& lk) {
   bool ran = false;
   const auto id = std::this_thread::get_id();
   for (;;) {
-    auto it = apcs_.find(id);
-    if (it == apcs_.end() || it->second.empty()) break;
+    auto it = threads_.find(id);
+    if (it == threads_.end() || it->second.apcs.empty()) break;
     std::deque<Apc> queue;
-    queue.swap(it->second);
+    queue.swap(it->second.apcs);
     lk.unlock();
     for (const Apc& apc : queue) {
       if (apc.user != nullptr)
@@ -341,22 +401,146 @@ bool Core::RunApcs(Lock& lk) {
       else
         apc.routine(apc.error, apc.bytes, apc.ov, apc.flags);
     }
-    lk.lock();
+    RelockArriving(lk);
     ran = true;
   }
   return ran;
 }
 
 void Core::OnThreadExit(std::thread::id id) {
-  Lock lk(mu_);
+  Lock lk = LockArriving();
   if (stopping_) return;
-  apcs_.erase(id);
+  threads_.erase(id);
   for (auto& [h, s] : sockets_) {
     if (s->port) continue;  // I/O on a port-associated handle outlives its thread
     AbortOpsLocked(s, [&](const Op& op) { return op.may_pend && op.thread == id; }, WSA_OPERATION_ABORTED,
                    STATUS_CANCELLED);
   }
   FlushLocked();
+  cv_.notify_all();  // waiters may have been holding the clock for this thread
+}
+
+// ---- Core: the clock ------------------------------------------------------------
+
+std::uint64_t Core::NowUsLocked() const {
+  if (virtual_clock_) return now_us_;
+  return kVirtualEpochUs +
+         static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started_).count());
+}
+
+std::uint64_t Core::DeadlineAfterLocked(DWORD ms) const {
+  if (ms == INFINITE) return kForever;
+  return NowUsLocked() + std::uint64_t{ms} * 1000;
+}
+
+Core::Clock::time_point Core::RealTimeOf(std::uint64_t us) const {
+  return started_ + std::chrono::microseconds(us - kVirtualEpochUs);
+}
+
+std::uint64_t Core::GetTickCount64() {
+  Lock lk = Enter();
+  return NowUsLocked() / 1000;
+}
+
+template <typename Ready>
+bool Core::WaitLocked(Lock& lk, std::uint64_t deadline_us, const char* what, const Ready& ready) {
+  if (ready()) return true;
+  if (!virtual_clock_) {
+    while (!ready()) {
+      if (deadline_us == kForever)
+        cv_.wait(lk);
+      else if (cv_.wait_until(lk, RealTimeOf(deadline_us)) == std::cv_status::timeout)
+        break;
+    }
+    return ready();
+  }
+  ThreadRecord& me = threads_[std::this_thread::get_id()];
+  const WaitSpec spec{deadline_us, what, [](const void* c) { return (*static_cast<const Ready*>(c))(); }, &ready};
+  me.waiting = &spec;
+  auto poll = kFirstPoll;
+  while (!ready() && now_us_ < deadline_us) {
+    switch (TryAdvanceLocked()) {
+      case Advance::kAdvanced:
+        poll = kFirstPoll;
+        break;
+      case Advance::kSomethingRuns:
+        // Threads outside the model do not notify cv_: ask again, less
+        // often the longer they keep running.
+        cv_.wait_for(lk, poll);
+        poll = std::min<std::chrono::microseconds>(poll * 2, kLastPoll);
+        break;
+      case Advance::kNothingScheduled:
+        // Only a call into the model can change this, and every call that
+        // changes state notifies cv_.
+        if (cv_.wait_for(lk, kDeadlockReportAfter) == std::cv_status::timeout) ReportDeadlockLocked(lk);
+        break;
+    }
+  }
+  me.waiting = nullptr;
+  return ready();
+}
+
+Core::Advance Core::TryAdvanceLocked() {
+  DeliverDueLocked();
+  std::uint64_t next = kForever;
+  quiet_tids_.clear();
+  for (const auto& [id, t] : threads_) {
+    if (t.waiting == nullptr) {
+      // Outside the model: the probe tells running from blocked. Without
+      // one, a registered thread outside the model always holds the clock.
+      if (!probe_) return Advance::kSomethingRuns;
+      continue;
+    }
+    if (t.waiting->deadline_us <= now_us_ || t.waiting->Ready()) return Advance::kSomethingRuns;  // about to wake
+    next = std::min(next, t.waiting->deadline_us);
+    quiet_tids_.push_back(t.os_tid);
+  }
+  if (arriving_.load() != 0) return Advance::kSomethingRuns;
+  if (!deferred_.empty()) next = std::min(next, deferred_.begin()->first);
+  if (next == kForever) return Advance::kNothingScheduled;
+  if (probe_ && probe_->AnyOtherThreadActive(quiet_tids_)) return Advance::kSomethingRuns;
+  // Asked again after the probe: a thread that was running when arriving_
+  // was first read may since have counted itself and blocked on mu_.
+  if (arriving_.load() != 0) return Advance::kSomethingRuns;
+  now_us_ = next;
+  DeliverDueLocked();
+  cv_.notify_all();
+  return Advance::kAdvanced;
+}
+
+void Core::DeliverDueLocked() {
+  bool any = false;
+  while (!deferred_.empty() && deferred_.begin()->first <= now_us_) {
+    OpPtr op = deferred_.begin()->second;
+    deferred_.erase(deferred_.begin());
+    IndicateLocked(*op);
+    any = true;
+  }
+  if (any) cv_.notify_all();
+}
+
+void Core::ReportDeadlockLocked(Lock& lk) {
+  if (deadlock_reported_at_ == now_us_) return;
+  // Still true a second later, and no thread is running (one computing
+  // for that long is slow, not stuck)?
+  if (TryAdvanceLocked() != Advance::kNothingScheduled) return;
+  if (probe_ && probe_->AnyOtherThreadActive(quiet_tids_)) return;
+  deadlock_reported_at_ = now_us_;
+  std::string text = "mock: virtual time cannot advance: every thread is blocked and no wait in the mock has a deadline";
+  for (const auto& [id, t] : threads_) {
+    text += t.waiting != nullptr ? "; thread " + std::to_string(t.os_tid) + " waits in " + t.waiting->what
+                                 : "; thread " + std::to_string(t.os_tid) + " is blocked outside the mock";
+  }
+  text += ". Only a real-time wait outside the provider can still end; if none does, the case watchdog "
+          "ends the case as TIMEOUT.";
+  lk.unlock();
+  std::fprintf(stderr, "wsaconform %s\n", text.c_str());
+  std::fflush(stderr);
+  {
+    std::lock_guard reporter_lock(StallReporterMutex());
+    if (StallReporter()) StallReporter()(text);
+  }
+  RelockArriving(lk);
 }
 
 // ---- Core: completion dispatch ------------------------------------------------
@@ -401,9 +585,9 @@ void Core::IndicateLocked(Op& op) {
   ov->Offset = op.out_flags;
   ov->OffsetHigh = static_cast<DWORD>(op.error);
   if (op.routine != nullptr) {
-    auto it = apcs_.find(op.thread);
-    if (it != apcs_.end())  // else the thread has exited: nobody can run it
-      it->second.push_back(Apc{op.routine, static_cast<DWORD>(op.error), op.bytes, ov, op.out_flags});
+    auto it = threads_.find(op.thread);
+    if (it != threads_.end())  // else the thread has exited: nobody can run it
+      it->second.apcs.push_back(Apc{op.routine, static_cast<DWORD>(op.error), op.bytes, ov, op.out_flags});
     return;
   }
   const auto h = reinterpret_cast<std::uintptr_t>(ov->hEvent);
@@ -417,7 +601,8 @@ void Core::IndicateLocked(Op& op) {
 
 void Core::ScheduleLocked(const OpPtr& op) {
   const int delay = std::uniform_int_distribution<int>(0, kChaosMaxDelayUs)(rng_);
-  deferred_.emplace(Clock::now() + std::chrono::microseconds(delay), op);
+  deferred_.emplace(NowUsLocked() + static_cast<std::uint64_t>(delay), op);
+  if (virtual_clock_) return;  // given by the clock (TryAdvanceLocked) or the next call (Enter)
   if (!worker_.joinable()) worker_ = std::thread([this] { WorkerLoop(); });
   worker_cv_.notify_all();
 }
@@ -429,7 +614,7 @@ void Core::WorkerLoop() {
       worker_cv_.wait(lk);
       continue;
     }
-    const auto due = deferred_.begin()->first;
+    const auto due = RealTimeOf(deferred_.begin()->first);
     if (Clock::now() < due) {
       worker_cv_.wait_until(lk, due);
       continue;
@@ -688,7 +873,14 @@ void Core::DeliverDatagramLocked(const Socket& tx, const Endpoint& to, std::vect
     OpPtr op = rx->recvs.front();
     rx->recvs.pop_front();
     FillFromDatagramLocked(op, dg);
-    if ((op->in_flags & MSG_PEEK) == 0) return;
+    if ((op->in_flags & MSG_PEEK) == 0) {
+      if (Fault(kFaultDatagramTruncationKeepsRest) && dg.data.size() > op->capacity) {
+        dg.data.erase(dg.data.begin(), dg.data.begin() + static_cast<std::ptrdiff_t>(op->capacity));
+        rx->dgq_bytes += dg.data.size();
+        rx->dgq.push_front(std::move(dg));
+      }
+      return;
+    }
   }
   if (Fault(kFaultNoBuffering) || rx->rd_shut) return;
   if (rx->rcvbuf == 0) {
@@ -713,7 +905,13 @@ void Core::PumpLocked(const SocketPtr& s) {
     s->recvs.pop_front();
     FillFromDatagramLocked(op, s->dgq.front());
     if ((op->in_flags & MSG_PEEK) == 0) {
-      s->dgq_bytes -= s->dgq.front().data.size();
+      std::vector<char>& data = s->dgq.front().data;
+      if (Fault(kFaultDatagramTruncationKeepsRest) && data.size() > op->capacity) {
+        data.erase(data.begin(), data.begin() + static_cast<std::ptrdiff_t>(op->capacity));
+        s->dgq_bytes -= op->capacity;
+        continue;
+      }
+      s->dgq_bytes -= data.size();
       s->dgq.pop_front();
     }
   }
@@ -722,11 +920,12 @@ void Core::PumpLocked(const SocketPtr& s) {
 // ---- Core: finishing an initiating call ---------------------------------------
 
 bool Core::WaitOpLocked(Lock& lk, const OpPtr& op, DWORD timeout_ms) {
-  if (timeout_ms == 0) {
-    cv_.wait(lk, [&] { return op->done; });
-    return true;
-  }
-  return cv_.wait_until(lk, Clock::now() + std::chrono::milliseconds(timeout_ms), [&] { return op->done; });
+  // SO_RCVTIMEO / SO_SNDTIMEO 0 is no timeout.
+  const std::uint64_t deadline = timeout_ms == 0 ? kForever : DeadlineAfterLocked(timeout_ms);
+  const char* what = op->kind == OpKind::kRecv   ? "a blocking receive"
+                     : op->kind == OpKind::kSend ? "a blocking send"
+                                                 : "a blocking ioctl";
+  return WaitLocked(lk, deadline, what, [&] { return op->done; });
 }
 
 int Core::FinishCallLocked(Lock& lk, const OpPtr& op, std::deque<OpPtr>& queue, LPDWORD nbytes,
@@ -751,9 +950,12 @@ int Core::FinishCallLocked(Lock& lk, const OpPtr& op, std::deque<OpPtr>& queue, 
       take_back();
       return Fail(WSAETIMEDOUT);
     }
-  } else if (op->may_pend && (op->defer || op->error != 0)) {
+  } else if (op->may_pend && (op->defer || op->error != 0) &&
+             !(!op->defer && op->status == STATUS_BUFFER_OVERFLOW && ChaosCoin(kChaosWarningAtReturn))) {
     // Done inside the call, reported as pending: by chaos, or because an
-    // error result must come through the indication (S16, S18).
+    // error result must come through the indication (S16, S18). A
+    // truncation is a warning, not an error: chaos may also report it at
+    // return, after the indication, as Windows does.
     op->pended = true;
     FlushLocked();
     return Fail(WSA_IO_PENDING);
@@ -769,7 +971,7 @@ int Core::FinishCallLocked(Lock& lk, const OpPtr& op, std::deque<OpPtr>& queue, 
 // ---- Core: socket setup ---------------------------------------------------------
 
 SOCKET Core::WSASocketW(int af, int type, int protocol, LPWSAPROTOCOL_INFOW info, unsigned g, DWORD flags) {
-  Lock lk(mu_);
+  Lock lk = Enter();
   if (info != nullptr) {  // FROM_PROTOCOL_INFO (-1) takes the entry's value
     if (af == -1) af = info->iAddressFamily;
     if (type == -1) type = info->iSocketType;
@@ -793,7 +995,7 @@ SOCKET Core::WSASocketW(int af, int type, int protocol, LPWSAPROTOCOL_INFOW info
 }
 
 int Core::bind(SOCKET h, const sockaddr* name, int namelen) {
-  Lock lk(mu_);
+  Lock lk = Enter();
   SocketPtr s = FindSocketLocked(h);
   if (!s) return Fail(WSAENOTSOCK);
   Endpoint ep;
@@ -812,7 +1014,7 @@ int Core::bind(SOCKET h, const sockaddr* name, int namelen) {
 }
 
 int Core::listen(SOCKET h, int backlog) {
-  Lock lk(mu_);
+  Lock lk = Enter();
   SocketPtr s = FindSocketLocked(h);
   if (!s) return Fail(WSAENOTSOCK);
   if (s->type != SOCK_STREAM) return Fail(WSAEOPNOTSUPP);
@@ -824,7 +1026,7 @@ int Core::listen(SOCKET h, int backlog) {
 }
 
 int Core::connect(SOCKET h, const sockaddr* name, int namelen) {
-  Lock lk(mu_);
+  Lock lk = Enter();
   SocketPtr s = FindSocketLocked(h);
   if (!s) return Fail(WSAENOTSOCK);
   if (s->type == SOCK_DGRAM && name != nullptr && namelen >= static_cast<int>(sizeof(USHORT))) {
@@ -873,7 +1075,7 @@ int Core::connect(SOCKET h, const sockaddr* name, int namelen) {
 }
 
 SOCKET Core::accept(SOCKET h, sockaddr* addr, int* addrlen) {
-  Lock lk(mu_);
+  Lock lk = Enter();
   SocketPtr s = FindSocketLocked(h);
   if (!s) return FailWith(WSAENOTSOCK, INVALID_SOCKET);
   if (!s->listening) return FailWith(WSAEINVAL, INVALID_SOCKET);
@@ -881,7 +1083,7 @@ SOCKET Core::accept(SOCKET h, sockaddr* addr, int* addrlen) {
     return FailWith(WSAEFAULT, INVALID_SOCKET);
   if (s->accept_q.empty()) {
     if (s->nonblocking) return FailWith(WSAEWOULDBLOCK, INVALID_SOCKET);
-    cv_.wait(lk, [&] { return !s->accept_q.empty() || s->closed; });
+    WaitLocked(lk, kForever, "accept", [&] { return !s->accept_q.empty() || s->closed; });
     if (s->closed) return FailWith(WSAEINTR, INVALID_SOCKET);
   }
   SocketPtr c = s->accept_q.front();
@@ -893,7 +1095,7 @@ SOCKET Core::accept(SOCKET h, sockaddr* addr, int* addrlen) {
 }
 
 int Core::getsockname(SOCKET h, sockaddr* name, int* namelen) {
-  Lock lk(mu_);
+  Lock lk = Enter();
   SocketPtr s = FindSocketLocked(h);
   if (!s) return Fail(WSAENOTSOCK);
   if (!s->bound) return Fail(WSAEINVAL);
@@ -902,7 +1104,7 @@ int Core::getsockname(SOCKET h, sockaddr* name, int* namelen) {
 }
 
 int Core::getpeername(SOCKET h, sockaddr* name, int* namelen) {
-  Lock lk(mu_);
+  Lock lk = Enter();
   SocketPtr s = FindSocketLocked(h);
   if (!s) return Fail(WSAENOTSOCK);
   if (!s->has_remote) return Fail(WSAENOTCONN);
@@ -911,7 +1113,7 @@ int Core::getpeername(SOCKET h, sockaddr* name, int* namelen) {
 }
 
 int Core::setsockopt(SOCKET h, int level, int optname, const char* optval, int optlen) {
-  Lock lk(mu_);
+  Lock lk = Enter();
   SocketPtr s = FindSocketLocked(h);
   if (!s) return Fail(WSAENOTSOCK);
   if (optval == nullptr) return Fail(WSAEFAULT);
@@ -962,7 +1164,7 @@ int Core::setsockopt(SOCKET h, int level, int optname, const char* optval, int o
 }
 
 int Core::getsockopt(SOCKET h, int level, int optname, char* optval, int* optlen) {
-  Lock lk(mu_);
+  Lock lk = Enter();
   SocketPtr s = FindSocketLocked(h);
   if (!s) return Fail(WSAENOTSOCK);
   if (optval == nullptr || optlen == nullptr) return Fail(WSAEFAULT);
@@ -1023,7 +1225,7 @@ int Core::getsockopt(SOCKET h, int level, int optname, char* optval, int* optlen
 
 int Core::ioctlsocket(SOCKET h, long cmd, u_long* argp) {
   {
-    Lock lk(mu_);
+    Lock lk = Enter();
     if (!FindSocketLocked(h)) return Fail(WSAENOTSOCK);
     if (argp == nullptr) return Fail(WSAEFAULT);
   }
@@ -1035,7 +1237,7 @@ int Core::ioctlsocket(SOCKET h, long cmd, u_long* argp) {
 }
 
 int Core::shutdown(SOCKET h, int how) {
-  Lock lk(mu_);
+  Lock lk = Enter();
   SocketPtr s = FindSocketLocked(h);
   if (!s) return Fail(WSAENOTSOCK);
   if (how != SD_RECEIVE && how != SD_SEND && how != SD_BOTH) return Fail(WSAEINVAL);
@@ -1049,7 +1251,7 @@ int Core::shutdown(SOCKET h, int how) {
 }
 
 int Core::closesocket(SOCKET h) {
-  Lock lk(mu_);
+  Lock lk = Enter();
   SocketPtr s = FindSocketLocked(h);
   if (!s) return Fail(WSAENOTSOCK);
   sockets_.erase(static_cast<std::uintptr_t>(h));
@@ -1103,7 +1305,7 @@ int CaptureBuffers(LPWSABUF bufs, DWORD count, std::vector<WSABUF>* out, std::si
 
 int Core::Receive(SOCKET h, LPWSABUF bufs, DWORD count, LPDWORD nbytes, LPDWORD flags, sockaddr* from,
                   LPINT fromlen, bool is_from, LPWSAOVERLAPPED ov, LPWSAOVERLAPPED_COMPLETION_ROUTINE cr) {
-  Lock lk(mu_);
+  Lock lk = Enter();
   SocketPtr s = FindSocketLocked(h);
   if (!s) return Fail(WSAENOTSOCK);
   auto op = std::make_shared<Op>();
@@ -1153,7 +1355,7 @@ int Core::Receive(SOCKET h, LPWSABUF bufs, DWORD count, LPDWORD nbytes, LPDWORD 
 
 int Core::Send(SOCKET h, LPWSABUF bufs, DWORD count, LPDWORD nbytes, DWORD flags, const sockaddr* to, int tolen,
                bool is_to, LPWSAOVERLAPPED ov, LPWSAOVERLAPPED_COMPLETION_ROUTINE cr) {
-  Lock lk(mu_);
+  Lock lk = Enter();
   SocketPtr s = FindSocketLocked(h);
   if (!s) return Fail(WSAENOTSOCK);
   auto op = std::make_shared<Op>();
@@ -1219,7 +1421,7 @@ int Core::Send(SOCKET h, LPWSABUF bufs, DWORD count, LPDWORD nbytes, DWORD flags
 
 int Core::WSAIoctl(SOCKET h, DWORD code, LPVOID in, DWORD cb_in, LPVOID out, DWORD cb_out, LPDWORD returned,
                    LPWSAOVERLAPPED ov, LPWSAOVERLAPPED_COMPLETION_ROUTINE cr) {
-  Lock lk(mu_);
+  Lock lk = Enter();
   SocketPtr s = FindSocketLocked(h);
   if (!s) return Fail(WSAENOTSOCK);
   if (returned == nullptr) return Fail(WSAEFAULT);
@@ -1275,7 +1477,7 @@ int Core::WSAIoctl(SOCKET h, DWORD code, LPVOID in, DWORD cb_in, LPVOID out, DWO
 }
 
 BOOL Core::WSAGetOverlappedResult(SOCKET h, LPWSAOVERLAPPED ov, LPDWORD transfer, BOOL wait, LPDWORD flags) {
-  Lock lk(mu_);
+  Lock lk = Enter();
   // A closed socket's operations can still be read out (their abort result
   // is what S26 cases look at); a handle never issued cannot.
   const auto key = static_cast<std::uintptr_t>(h);
@@ -1285,7 +1487,8 @@ BOOL Core::WSAGetOverlappedResult(SOCKET h, LPWSAOVERLAPPED ov, LPDWORD transfer
     if (!wait) return FailWith(WSA_IO_INCOMPLETE, FALSE);
     auto ev = FindEventLocked(
         reinterpret_cast<HANDLE>(reinterpret_cast<std::uintptr_t>(ov->hEvent) & ~std::uintptr_t{1}));
-    cv_.wait(lk, [&] { return ov->Internal != STATUS_PENDING || (ev && ev->signaled); });
+    WaitLocked(lk, kForever, "WSAGetOverlappedResult(fWait TRUE)",
+               [&] { return ov->Internal != STATUS_PENDING || (ev && ev->signaled); });
     if (ov->Internal == STATUS_PENDING) return FailWith(WSA_IO_INCOMPLETE, FALSE);
   }
   *transfer = static_cast<DWORD>(ov->InternalHigh);
@@ -1297,14 +1500,14 @@ BOOL Core::WSAGetOverlappedResult(SOCKET h, LPWSAOVERLAPPED ov, LPDWORD transfer
 // ---- Core: events and waits -------------------------------------------------
 
 WSAEVENT Core::WSACreateEvent() {
-  Lock lk(mu_);
+  Lock lk = Enter();
   const std::uintptr_t h = NewHandleLocked();
   events_[h] = std::make_shared<Event>();
   return reinterpret_cast<WSAEVENT>(h);
 }
 
 BOOL Core::WSASetEvent(WSAEVENT e) {
-  Lock lk(mu_);
+  Lock lk = Enter();
   auto ev = FindEventLocked(e);
   if (!ev) return FailWith(WSA_INVALID_HANDLE, FALSE);
   ev->signaled = true;
@@ -1313,7 +1516,7 @@ BOOL Core::WSASetEvent(WSAEVENT e) {
 }
 
 BOOL Core::WSAResetEvent(WSAEVENT e) {
-  Lock lk(mu_);
+  Lock lk = Enter();
   auto ev = FindEventLocked(e);
   if (!ev) return FailWith(WSA_INVALID_HANDLE, FALSE);
   ev->signaled = false;
@@ -1321,14 +1524,14 @@ BOOL Core::WSAResetEvent(WSAEVENT e) {
 }
 
 BOOL Core::WSACloseEvent(WSAEVENT e) {
-  Lock lk(mu_);
+  Lock lk = Enter();
   if (events_.erase(reinterpret_cast<std::uintptr_t>(e)) == 0) return FailWith(WSA_INVALID_HANDLE, FALSE);
   return TRUE;
 }
 
 DWORD Core::WSAWaitForMultipleEvents(DWORD count, const WSAEVENT* handles, BOOL wait_all, DWORD timeout,
                                      BOOL alertable) {
-  Lock lk(mu_);
+  Lock lk = Enter();
   if (count == 0 || count > WSA_MAXIMUM_WAIT_EVENTS || handles == nullptr)
     return FailWith(WSA_INVALID_PARAMETER, WSA_WAIT_FAILED);
   std::vector<std::shared_ptr<Event>> events;
@@ -1337,57 +1540,41 @@ DWORD Core::WSAWaitForMultipleEvents(DWORD count, const WSAEVENT* handles, BOOL 
     if (!ev) return FailWith(WSA_INVALID_HANDLE, WSA_WAIT_FAILED);
     events.push_back(ev);
   }
-  const auto deadline = Clock::now() + std::chrono::milliseconds(timeout);
-  for (;;) {
-    // As Windows: signaled objects satisfy the wait before queued APCs run.
-    if (wait_all) {
-      if (std::all_of(events.begin(), events.end(), [](const auto& ev) { return ev->signaled; }))
-        return WSA_WAIT_EVENT_0;
-    } else {
-      for (DWORD i = 0; i < count; ++i)
-        if (events[i]->signaled) return WSA_WAIT_EVENT_0 + i;
-    }
-    if (alertable && HasApcsLocked()) {
-      RunApcs(lk);
-      return WSA_WAIT_IO_COMPLETION;
-    }
-    if (timeout != WSA_INFINITE) {
-      if (Clock::now() >= deadline) return WSA_WAIT_TIMEOUT;
-      cv_.wait_until(lk, deadline);
-    } else {
-      cv_.wait(lk);
-    }
+  const auto self = std::this_thread::get_id();
+  // The first signaled event (its index), or count when none satisfies the wait.
+  auto satisfied = [&]() -> DWORD {
+    if (wait_all)
+      return std::all_of(events.begin(), events.end(), [](const auto& ev) { return ev->signaled; }) ? 0 : count;
+    for (DWORD i = 0; i < count; ++i)
+      if (events[i]->signaled) return i;
+    return count;
+  };
+  WaitLocked(lk, DeadlineAfterLocked(timeout), "WSAWaitForMultipleEvents",
+             [&] { return satisfied() != count || (alertable && HasApcsForLocked(self)); });
+  // As Windows: signaled objects satisfy the wait before queued APCs run.
+  if (const DWORD i = satisfied(); i != count) return WSA_WAIT_EVENT_0 + i;
+  if (alertable && HasApcsLocked()) {
+    RunApcs(lk);
+    return WSA_WAIT_IO_COMPLETION;
   }
+  return WSA_WAIT_TIMEOUT;
 }
 
 DWORD Core::SleepEx(DWORD ms, BOOL alertable) {
-  if (!alertable) {
-    if (ms == INFINITE) {
-      for (;;) std::this_thread::sleep_for(std::chrono::hours(1));
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
-    return 0;
+  Lock lk = Enter();
+  const auto self = std::this_thread::get_id();
+  WaitLocked(lk, DeadlineAfterLocked(ms), "SleepEx", [&] { return alertable && HasApcsForLocked(self); });
+  if (alertable && HasApcsLocked()) {
+    RunApcs(lk);
+    return WAIT_IO_COMPLETION;
   }
-  Lock lk(mu_);
-  const auto deadline = Clock::now() + std::chrono::milliseconds(ms);
-  for (;;) {
-    if (HasApcsLocked()) {
-      RunApcs(lk);
-      return WAIT_IO_COMPLETION;
-    }
-    if (ms != INFINITE) {
-      if (Clock::now() >= deadline) return 0;
-      cv_.wait_until(lk, deadline);
-    } else {
-      cv_.wait(lk);
-    }
-  }
+  return 0;
 }
 
 // ---- Core: completion ports -------------------------------------------------
 
 HANDLE Core::CreateIoCompletionPort(HANDLE file, HANDLE existing, ULONG_PTR key, DWORD /*threads*/) {
-  Lock lk(mu_);
+  Lock lk = Enter();
   auto new_port = [&] {
     const std::uintptr_t h = NewHandleLocked();
     ports_[h] = std::make_shared<Port>();
@@ -1409,7 +1596,7 @@ HANDLE Core::CreateIoCompletionPort(HANDLE file, HANDLE existing, ULONG_PTR key,
 }
 
 BOOL Core::GetQueuedCompletionStatus(HANDLE port, LPDWORD bytes, PULONG_PTR key, LPOVERLAPPED* ov, DWORD ms) {
-  Lock lk(mu_);
+  Lock lk = Enter();
   if (ov == nullptr || bytes == nullptr || key == nullptr) return FailWith(ERROR_INVALID_PARAMETER, FALSE);
   auto it = ports_.find(reinterpret_cast<std::uintptr_t>(port));
   if (it == ports_.end()) {
@@ -1417,11 +1604,8 @@ BOOL Core::GetQueuedCompletionStatus(HANDLE port, LPDWORD bytes, PULONG_PTR key,
     return FailWith(ERROR_INVALID_HANDLE, FALSE);
   }
   std::shared_ptr<Port> p = it->second;
-  auto ready = [&] { return !p->packets.empty() || p->closed; };
-  if (ms == INFINITE)
-    cv_.wait(lk, ready);
-  else
-    cv_.wait_until(lk, Clock::now() + std::chrono::milliseconds(ms), ready);
+  WaitLocked(lk, DeadlineAfterLocked(ms), "GetQueuedCompletionStatus",
+             [&] { return !p->packets.empty() || p->closed; });
   if (p->packets.empty()) {
     *ov = nullptr;
     return FailWith(p->closed ? kErrorAbandonedWait0 : static_cast<int>(WAIT_TIMEOUT), FALSE);
@@ -1436,7 +1620,7 @@ BOOL Core::GetQueuedCompletionStatus(HANDLE port, LPDWORD bytes, PULONG_PTR key,
 }
 
 BOOL Core::SetFileCompletionNotificationModes(HANDLE file, UCHAR flags) {
-  Lock lk(mu_);
+  Lock lk = Enter();
   SocketPtr s = FindSocketLocked(static_cast<SOCKET>(reinterpret_cast<std::uintptr_t>(file)));
   if (!s) return FailWith(ERROR_INVALID_HANDLE, FALSE);
   if ((flags & ~(FILE_SKIP_COMPLETION_PORT_ON_SUCCESS | FILE_SKIP_SET_EVENT_ON_HANDLE)) != 0)
@@ -1446,7 +1630,7 @@ BOOL Core::SetFileCompletionNotificationModes(HANDLE file, UCHAR flags) {
 }
 
 BOOL Core::CloseHandle(HANDLE h) {
-  Lock lk(mu_);
+  Lock lk = Enter();
   const auto key = reinterpret_cast<std::uintptr_t>(h);
   auto it = ports_.find(key);
   if (it != ports_.end()) {
@@ -1461,7 +1645,7 @@ BOOL Core::CloseHandle(HANDLE h) {
 }
 
 BOOL Core::CancelIoEx(HANDLE h, LPOVERLAPPED ov) {
-  Lock lk(mu_);
+  Lock lk = Enter();
   SocketPtr s = FindSocketLocked(static_cast<SOCKET>(reinterpret_cast<std::uintptr_t>(h)));
   if (!s) return FailWith(ERROR_INVALID_HANDLE, FALSE);
   const int n = AbortOpsLocked(
@@ -1473,7 +1657,7 @@ BOOL Core::CancelIoEx(HANDLE h, LPOVERLAPPED ov) {
 }
 
 BOOL Core::CancelIo(HANDLE h) {
-  Lock lk(mu_);
+  Lock lk = Enter();
   SocketPtr s = FindSocketLocked(static_cast<SOCKET>(reinterpret_cast<std::uintptr_t>(h)));
   if (!s) return FailWith(ERROR_INVALID_HANDLE, FALSE);
   const auto self = std::this_thread::get_id();
@@ -1488,18 +1672,17 @@ BOOL Core::CancelIo(HANDLE h) {
 // already serve in order, behind what is there.
 
 DWORD Core::QueueUserAPC(PAPCFUNC fn, HANDLE thread, ULONG_PTR data) {
-  Lock lk(mu_);
+  Lock lk = Enter();  // registers the thread
   if (fn == nullptr) return FailWith(ERROR_INVALID_PARAMETER, DWORD{0});
   // Only the calling thread's pseudo-handle: the mock names no other threads.
   if (thread != GetCurrentThread()) return FailWith(ERROR_INVALID_HANDLE, DWORD{0});
-  RegisterThreadLocked();
-  apcs_[std::this_thread::get_id()].push_back(Apc{nullptr, 0, 0, nullptr, 0, fn, data});
+  threads_[std::this_thread::get_id()].apcs.push_back(Apc{nullptr, 0, 0, nullptr, 0, fn, data});
   cv_.notify_all();
   return 1;
 }
 
 BOOL Core::PostQueuedCompletionStatus(HANDLE port, DWORD bytes, ULONG_PTR key, LPOVERLAPPED ov) {
-  Lock lk(mu_);
+  Lock lk = Enter();
   auto it = ports_.find(reinterpret_cast<std::uintptr_t>(port));
   if (it == ports_.end()) return FailWith(ERROR_INVALID_HANDLE, FALSE);
   it->second->packets.push_back(Packet{bytes, key, ov, 0});
@@ -1508,3 +1691,17 @@ BOOL Core::PostQueuedCompletionStatus(HANDLE port, DWORD bytes, ULONG_PTR key, L
 }
 
 }  // namespace wsac::mock
+
+namespace wsac {
+
+bool VirtualClockSeesEveryThread() {
+  static const bool sees = mock::ThreadProbe::Open() != nullptr;
+  return sees;
+}
+
+void SetMockStallReporter(std::function<void(const std::string&)> reporter) {
+  std::lock_guard lock(mock::StallReporterMutex());
+  mock::StallReporter() = std::move(reporter);
+}
+
+}  // namespace wsac

@@ -3,18 +3,89 @@
 //
 // Concurrency model: one mutex (Core::mu_) guards the whole model; every
 // function named ...Locked expects it held. Waits (blocking calls, event
-// waits, port dequeues, alertable sleeps) sleep on Core::cv_, which is
-// notified after every state change. Completion routines and the thread's
-// own sleeping run with the mutex released, so a routine may call back in.
+// waits, port dequeues, sleeps) sleep on Core::cv_ through WaitLocked, which
+// is notified after every state change. Completion routines run with the
+// mutex released, so a routine may call back in.
 //
-// Time: "moves only when driven". Data moves synchronously inside the call
-// that makes movement possible (a send into posted receives, a receive
-// posted over buffered data). Only chaos mode adds a worker thread, and that
-// worker only delivers indications that were deferred; it never moves data
-// or draws random numbers, so a seed replays the same choices for the same
-// single-threaded call sequence.
+// Data "moves only when driven": synchronously inside the call that makes
+// movement possible (a send into posted receives, a receive posted over
+// buffered data). Only chaos mode delivers some indications later; those
+// wait in Core::deferred_ for their due time (below), and nothing there moves
+// data or draws random numbers, so a seed replays the same choices for the
+// same single-threaded call sequence.
+//
+// ---- Time ----------------------------------------------------------------
+// Every timeout of the Provider interface (dwTimeout, dwMilliseconds,
+// SO_RCVTIMEO/SO_SNDTIMEO) and every chaos due time is measured on the
+// mock's clock, which GetTickCount64 reads. Two clocks (MockOptions::clock):
+//
+// Virtual (the default on Linux). The clock stands still while anything in
+// the process can still happen, and jumps to the earliest wake-up when
+// nothing can: a quiet window of 100 ms that ends without an indication costs
+// no real time, and ends exactly where it would have ended in real time.
+// The clock advances only inside WaitLocked, when all of this holds:
+//   1. every thread registered with the model (below) that is inside the
+//      model waits in WaitLocked, its condition false and its deadline ahead;
+//   2. no thread is about to act in the model: entering it, coming back
+//      from a completion routine, leaving it at thread exit (all blocked on
+//      mu_; Core::arriving_ counts them);
+//   3. every other thread of the process, registered or not, is blocked in
+//      the kernel and did not run while the ThreadProbe looked (thread_probe.h):
+//      a thread computing, or runnable and not yet scheduled, holds the clock;
+//      a thread blocked outside the mock (std::thread::join, a future, a
+//      condition variable, a mutex) does not;
+//   4. something is scheduled: the earliest of the waiters' deadlines and the
+//      chaos due times. The clock jumps there, due indications are given,
+//      and every waiter re-checks.
+// Rule 3 is "nothing else can happen": a thread blocked outside the mock can
+// only be woken by a thread that runs (there is none), by the mock (which
+// is what waits), or by a real-time timeout outside the provider, which the
+// suite's rules forbid (docs/writing-cases.md, "Timing"). Letting a blocked
+// thread hold the clock instead would turn every join, future or condition
+// variable that waits for a thread with a deadline in the mock into a
+// deadlock (a case waiting on a condition variable while its worker keeps a
+// quiet window in the mock would never see the window end), and would give
+// a different result than real time for nothing. The cost of rule 3: a
+// real-time timeout outside the provider is the one thing the virtual clock
+// cannot honour. It costs its full real time, and when it is shorter than a
+// deadline in the mock that it expects to be still running, the mock's
+// deadline passes first. Cases must hand results back through provider
+// events instead.
+//   Registration: a thread is registered at its first call into the model
+// (any method; reading the clock counts) and leaves at its exit (the
+// thread-exit hook). Until its first call it is seen only through rule 3:
+// a thread just started is runnable, so it holds the clock until it calls in
+// or blocks. A thread that never calls in holds the clock while it runs and
+// is ignored while it is blocked.
+//   Chaos: the worker of the real clock is not a thread here but part of the
+// model: a deferred indication is due at (its call's time + its drawn delay),
+// and is given when the clock reaches that time (rule 4), or at the next
+// call into the model when its delay was 0. Its delay is drawn exactly as
+// with the real clock, so a seed makes the same choices under both clocks.
+//   Determinism: with one thread, or threads that hand over to each other
+// through the provider, every wait ends at the same virtual time on every
+// run, so a chaos seed replays its choices and also when each indication
+// arrives relative to the case's calls. This rests on rules 2 and 3 being
+// exact: the thread that advances the clock holds only mu_ (and the probe
+// allocates nothing), so a thread the probe sees blocked is not blocked on
+// the prober; and every lock of mu_ outside a wait counts as arriving.
+//   Deadlock: when every thread waits and nothing is scheduled (every wait
+// in the model is INFINITE), nothing can ever happen. The model says so on
+// stderr (and through SetMockStallReporter) after a second of real time, and
+// the runner's case watchdog, which keeps real time, ends the case as TIMEOUT.
+// There is no real-time fallback: the clock never moves because real time
+// passed.
+//
+// Real (the default elsewhere; WSAC_MOCK_CLOCK=real chooses it on Linux).
+// The machine's steady clock; a chaos worker thread gives deferred
+// indications at their due time. Windows targets have no ThreadProbe, so
+// rule 3 cannot see threads outside the model there; the virtual clock
+// forced on without one (MockClock::kVirtual) lets a registered thread
+// outside the model hold the clock, blocked or not, and cannot see a thread
+// that has not called in.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -33,6 +104,7 @@
 
 #include "suite/api/wsa_types.h"
 #include "suite/providers/mock/mock_provider.h"
+#include "suite/providers/mock/thread_probe.h"
 
 namespace wsac::mock {
 
@@ -43,6 +115,7 @@ inline constexpr const char kFaultRcvbuf0DgramKeeps[] = "rcvbuf0-dgram-keeps";  
 inline constexpr const char kFaultNoBuffering[] = "no-buffering";                 // S9
 inline constexpr const char kFaultClosesocketLeavesPending[] = "closesocket-leaves-pending";  // S26
 inline constexpr const char kFaultStreamWaitsToFill[] = "stream-waits-to-fill";  // S17: every receive acts as MSG_WAITALL
+inline constexpr const char kFaultDatagramTruncationKeepsRest[] = "datagram-truncation-keeps-rest";  // DGRAM-2
 
 // Win32 error not in wsa_types.h: a port closed under a waiting dequeue.
 inline constexpr int kErrorAbandonedWait0 = 735;
@@ -127,6 +200,23 @@ struct Apc {
   DWORD flags = 0;
   PAPCFUNC user = nullptr;
   ULONG_PTR user_data = 0;
+};
+
+// A thread waiting in WaitLocked: what it waits for, so that another thread
+// can tell whether it would wake (rule 1 of "Time").
+struct WaitSpec {
+  std::uint64_t deadline_us;  // on the mock's clock; kForever: none
+  const char* what;           // the waiting call, for the deadlock report
+  bool (*ready)(const void* condition);
+  const void* condition;
+  bool Ready() const { return ready(condition); }
+};
+
+// A thread registered with the model: at its first call, until its exit.
+struct ThreadRecord {
+  std::deque<Apc> apcs;               // routines queued to it
+  const WaitSpec* waiting = nullptr;  // set while it waits in WaitLocked
+  long os_tid = 0;                    // for the ThreadProbe
 };
 
 // ---- operation records ----------------------------------------------------
@@ -246,9 +336,9 @@ class Core : public std::enable_shared_from_this<Core> {
  public:
   explicit Core(const MockOptions& options);
   ~Core();
-  // Stops and joins the chaos worker and breaks reference cycles between
-  // sockets and operations. Called once by the provider's destructor; no
-  // call may be in progress.
+  // Stops and joins the chaos worker (real clock) and breaks reference
+  // cycles between sockets and operations. Called once by the provider's
+  // destructor; no call may be in progress.
   void Shutdown();
 
   std::string Build() const;
@@ -295,14 +385,28 @@ class Core : public std::enable_shared_from_this<Core> {
 
   int GetError();
   void SetError(int error);
+  // Milliseconds on the mock's clock (see "Time").
+  std::uint64_t GetTickCount64();
 
   // Thread-exit hook: cancels the exiting thread's pending operations on
-  // sockets not associated with a port and drops its queued routines.
+  // sockets not associated with a port, drops its queued routines and its
+  // registration (the clock no longer waits for it).
   void OnThreadExit(std::thread::id id);
 
  private:
   using Lock = std::unique_lock<std::mutex>;
   using Clock = std::chrono::steady_clock;
+  static constexpr std::uint64_t kForever = ~std::uint64_t{0};
+
+  // Every public call starts here: takes mu_ through LockArriving, registers
+  // the thread, and gives chaos indications whose delay was 0.
+  Lock Enter();
+  // Every lock of mu_ outside a wait goes through these: the thread counts
+  // as arriving while it is blocked on mu_ (rule 2 of "Time"), for it is
+  // about to act. (A thread waiting in WaitLocked re-locks inside cv_; its
+  // WaitSpec says whether it would act.)
+  Lock LockArriving();
+  void RelockArriving(Lock& lk);
 
   bool Fault(const char* name) const { return faults_.count(name) != 0; }
   bool ChaosCoin(double p);  // false outside chaos mode
@@ -340,7 +444,26 @@ class Core : public std::enable_shared_from_this<Core> {
   void IndicateLocked(Op& op);
   void SetEventLocked(std::uintptr_t h, bool value);
   void ScheduleLocked(const OpPtr& op);
-  void WorkerLoop();
+  void WorkerLoop();  // real clock only
+
+  // ---- the clock ("Time") ----
+  std::uint64_t NowUsLocked() const;
+  // Now plus ms; kForever for INFINITE.
+  std::uint64_t DeadlineAfterLocked(DWORD ms) const;
+  Clock::time_point RealTimeOf(std::uint64_t us) const;  // real clock only
+  // Blocks the calling thread until ready() or deadline_us; returns ready().
+  // The only place a thread waits in the model, and the only place the
+  // virtual clock advances.
+  template <typename Ready>
+  bool WaitLocked(Lock& lk, std::uint64_t deadline_us, const char* what, const Ready& ready);
+  enum class Advance {
+    kAdvanced,          // the clock moved (or due indications were given)
+    kSomethingRuns,     // a thread may still act: ask again soon
+    kNothingScheduled,  // all wait, none with a deadline: only a call can help
+  };
+  Advance TryAdvanceLocked();
+  void DeliverDueLocked();  // virtual clock: deferred indications now due
+  void ReportDeadlockLocked(Lock& lk);
 
   // Aborts matching not-yet-done async ops of s with error/status (995 by
   // default). Returns how many matched.
@@ -348,9 +471,10 @@ class Core : public std::enable_shared_from_this<Core> {
   int AbortOpsLocked(const SocketPtr& s, Pred pred, int error, DWORD status);
   void AbortForCloseLocked(const SocketPtr& s);
 
-  // Registers the calling thread for APCs and the thread-exit hook.
+  // Registers the calling thread (clock, APCs, thread-exit hook).
   void RegisterThreadLocked();
-  bool HasApcsLocked() const;
+  bool HasApcsLocked() const { return HasApcsForLocked(std::this_thread::get_id()); }
+  bool HasApcsForLocked(std::thread::id id) const;
   // Runs the calling thread's routines, lock released while each runs,
   // until its queue stays empty. true if any ran.
   bool RunApcs(Lock& lk);
@@ -376,6 +500,9 @@ class Core : public std::enable_shared_from_this<Core> {
   const std::set<std::string> faults_;
   const std::optional<std::uint64_t> chaos_seed_;
   std::mt19937_64 rng_;
+  const std::unique_ptr<ThreadProbe> probe_;  // virtual clock: rule 3; else unused
+  const bool virtual_clock_;
+  const Clock::time_point started_ = Clock::now();  // real clock's origin
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
@@ -389,11 +516,17 @@ class Core : public std::enable_shared_from_this<Core> {
   std::uint16_t next_ephemeral_ = 49152;
 
   std::vector<OpPtr> batch_;
-  std::unordered_set<std::thread::id> threads_;
-  std::unordered_map<std::thread::id, std::deque<Apc>> apcs_;
+  std::unordered_map<std::thread::id, ThreadRecord> threads_;
 
-  // chaos worker
-  std::multimap<Clock::time_point, OpPtr> deferred_;
+  // virtual clock
+  std::uint64_t now_us_;
+  std::atomic<int> arriving_{0};
+  std::vector<long> quiet_tids_;  // TryAdvanceLocked's scratch
+  std::uint64_t deadlock_reported_at_ = kForever;
+
+  // chaos: deferred indications by due time on the mock's clock (µs); the
+  // worker thread gives them with the real clock, the clock with the virtual.
+  std::multimap<std::uint64_t, OpPtr> deferred_;
   std::condition_variable worker_cv_;
   std::thread worker_;
   bool stopping_ = false;

@@ -102,6 +102,8 @@ class MockProvider final : public Provider {
   void WSASetLastError(int error) override { core_->SetError(error); }
   DWORD GetLastError() override { return static_cast<DWORD>(core_->GetError()); }
 
+  std::uint64_t GetTickCount64() override { return core_->GetTickCount64(); }
+
  private:
   std::shared_ptr<mock::Core> core_;
 };
@@ -110,7 +112,8 @@ class MockProvider final : public Provider {
 
 std::set<std::string> MockFaultNames() {
   return {mock::kFaultRcvbuf0StreamDrops, mock::kFaultRcvbuf0DgramKeeps, mock::kFaultNoBuffering,
-          mock::kFaultClosesocketLeavesPending, mock::kFaultStreamWaitsToFill};
+          mock::kFaultClosesocketLeavesPending, mock::kFaultStreamWaitsToFill,
+          mock::kFaultDatagramTruncationKeepsRest};
 }
 
 std::unique_ptr<Provider> MakeMockProvider(const MockOptions& options) {

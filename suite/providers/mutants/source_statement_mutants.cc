@@ -1,11 +1,12 @@
-// Mutants of the source document's statements (S1..S27): each wraps any
-// provider through InterceptingProvider and breaks exactly one statement.
-// Statements whose violation needs the model's insides (S9, S10, S11, S17,
-// S26's "never ends") are switches of the mock instead (see mutants.cc).
-#include <chrono>
-#include <cstring>
-#include <deque>
+// Mutants of the source document's statements (S1..S27, and IND-1, which
+// the observers' drains check in every case): each wraps any
+// provider through InterceptingProvider and imitates one mistake a real
+// provider makes. S9, S10, S11 and S17 need the model's insides (what
+// arrives while nothing is posted, when a stream receive stops filling) and
+// are switches of the mock instead (see mutants.cc).
+#include <map>
 #include <optional>
+#include <set>
 #include <thread>
 
 #include "suite/providers/mutants/mutant_set.h"
@@ -13,33 +14,37 @@
 namespace wsac {
 namespace {
 
-// S1: overlapped calls on WSASocket(WSA_FLAG_OVERLAPPED) sockets are refused.
-class WSASocketOverlappedRefused : public InterceptingProvider {
+// S1: the provider reads the overlapped attribute from the wrong bit of
+// dwFlags, so a socket made by WSASocket with WSA_FLAG_OVERLAPPED counts as
+// one without it, and its overlapped calls are refused with WSAEINVAL.
+class OverlappedFlagMisread : public InterceptingProvider {
  public:
   using InterceptingProvider::InterceptingProvider;
   bool BeforeCall(InitiatingCall& call) override {
-    if (call.ov == nullptr || !CreatedOverlapped(call.s)) return false;
+    if (call.ov == nullptr || !CreatedOverlapped(call.s) || Accepted(call.s)) return false;
     call.ret = SOCKET_ERROR;
-    call.error = WSAEOPNOTSUPP;
+    call.error = WSAEINVAL;
     return true;
   }
 };
 
-// S2: sockets made by socket() refuse overlapped calls.
-class SocketFunctionNotOverlapped : public InterceptingProvider {
+// S2: socket() creates its socket without the overlapped attribute (its
+// WSASocket call passes dwFlags 0), so overlapped calls on it are refused
+// with WSAEINVAL.
+class SocketFunctionDropsOverlappedFlag : public InterceptingProvider {
  public:
   using InterceptingProvider::InterceptingProvider;
   bool BeforeCall(InitiatingCall& call) override {
-    if (call.ov == nullptr || !CreatedBySocketFunction(call.s)) return false;
+    if (call.ov == nullptr || !CreatedBySocketFunction(call.s) || Accepted(call.s)) return false;
     call.ret = SOCKET_ERROR;
-    call.error = WSAEOPNOTSUPP;
+    call.error = WSAEINVAL;
     return true;
   }
 };
 
-// S3: a socket asked for without WSA_FLAG_OVERLAPPED gets it anyway, so
-// overlapped calls on it pend.
-class NonOverlappedSocketPends : public InterceptingProvider {
+// S3: WSASocket ignores dwFlags and makes every socket overlapped, so an
+// overlapped call on a socket asked for without the flag pends.
+class WSASocketIgnoresFlags : public InterceptingProvider {
  public:
   using InterceptingProvider::InterceptingProvider;
   SOCKET WSASocketW(int af, int type, int protocol, LPWSAPROTOCOL_INFOW info, unsigned g, DWORD flags) override {
@@ -47,8 +52,9 @@ class NonOverlappedSocketPends : public InterceptingProvider {
   }
 };
 
-// S4: an overlapped socket starts in non-blocking mode.
-class OverlappedStartsNonBlocking : public InterceptingProvider {
+// S4: the provider implements overlapped I/O on top of non-blocking I/O and
+// makes every overlapped socket non-blocking when it creates it.
+class OverlappedSocketCreatedNonBlocking : public InterceptingProvider {
  public:
   using InterceptingProvider::InterceptingProvider;
   SOCKET WSASocketW(int af, int type, int protocol, LPWSAPROTOCOL_INFOW info, unsigned g, DWORD flags) override {
@@ -61,8 +67,9 @@ class OverlappedStartsNonBlocking : public InterceptingProvider {
   }
 };
 
-// S5: issuing an overlapped operation switches the socket to non-blocking.
-class OverlappedIoSetsNonBlocking : public InterceptingProvider {
+// S5: the provider switches a socket to non-blocking for its own engine
+// when the first overlapped send or receive is issued on it, and never back.
+class OverlappedIoSwitchesToNonBlocking : public InterceptingProvider {
  public:
   using InterceptingProvider::InterceptingProvider;
   void AfterCall(InitiatingCall& call) override {
@@ -72,137 +79,201 @@ class OverlappedIoSetsNonBlocking : public InterceptingProvider {
   }
 };
 
-// S6: on a non-blocking socket, an overlapped receive that would pend
-// fails with WSAEWOULDBLOCK instead (and is withdrawn).
+// S6: the provider checks the blocking mode before its overlapped path: on a
+// non-blocking socket a receive that would pend is withdrawn and fails with
+// WSAEWOULDBLOCK.
 class NonBlockingOverlappedWouldBlock : public InterceptingProvider {
  public:
   using InterceptingProvider::InterceptingProvider;
   void AfterCall(InitiatingCall& call) override {
     if (!IsReceive(call.kind) || call.ret == 0 || call.error != WSA_IO_PENDING || !IsNonBlocking(call.s)) return;
     target().CancelIoEx(AsHandle(call.s), call.ov);
+    Suppress(call.ov);  // withdrawn: the cancellation is never indicated
     call.error = WSAEWOULDBLOCK;
   }
 };
 
-// S7: data arriving into a receive posted before it is not placed in the
-// buffers (the byte count is still reported).
-class PostedBufferNotFilled : public InterceptingProvider {
+// S7: a receive posted before data arrives gets the data into the provider's
+// own bounce buffer, which is never copied to the posted buffers: the count
+// is reported, the buffers keep what they held.
+class PendingReceiveDataLeftInBounceBuffer : public InterceptingProvider {
  public:
   using InterceptingProvider::InterceptingProvider;
+  bool BeforeCall(InitiatingCall& call) override {
+    if (IsReceive(call.kind) && call.ov != nullptr) images_.Put(call.ov, BufferImage(call.buffers, call.buffer_count));
+    return false;
+  }
+  void AfterCall(InitiatingCall& call) override {
+    if (IsReceive(call.kind) && call.ov != nullptr && (call.ret == 0 || call.error != WSA_IO_PENDING))
+      images_.Take(call.ov);
+  }
   void OnCompletion(const OperationRecord& op, CompletionReport& r) override {
-    if (!IsReceive(op.kind) || !op.pending || r.error != 0) return;
-    for (const WSABUF& b : op.buffers)
+    std::optional<BufferImage> image = images_.Take(r.ov);
+    if (image && IsReceive(op.kind) && op.pending && r.error == 0) image->Restore();
+  }
+
+ private:
+  PerOperation<BufferImage> images_;
+};
+
+// S8: a receive that finds data queued returns 0 with the count, but the
+// bytes are copied into its buffers only afterwards, when the initiating
+// thread next calls the provider (a copy the provider's completion step
+// does after returning instead of before).
+class QueuedDataCopiedAfterReturn : public InterceptingProvider {
+ public:
+  using InterceptingProvider::InterceptingProvider;
+  bool BeforeCall(InitiatingCall& call) override {
+    CopyLate();
+    if (IsReceive(call.kind) && call.ov != nullptr) {
+      std::lock_guard lock(mu_);
+      before_[std::this_thread::get_id()] = BufferImage(call.buffers, call.buffer_count);
+    }
+    return false;
+  }
+  void AfterCall(InitiatingCall& call) override {
+    if (!IsReceive(call.kind) || call.ov == nullptr) return;
+    std::lock_guard lock(mu_);
+    BufferImage before = std::move(before_[std::this_thread::get_id()]);
+    if (call.ret != 0) return;
+    late_[std::this_thread::get_id()].push_back(BufferImage(call.buffers, call.buffer_count));  // what the target copied
+    before.Restore();
+  }
+  void BeforeWait(DWORD) override { CopyLate(); }
+  BOOL WSACloseEvent(WSAEVENT e) override {
+    CopyLate();
+    return InterceptingProvider::WSACloseEvent(e);
+  }
+  BOOL WSAResetEvent(WSAEVENT e) override {
+    CopyLate();
+    return InterceptingProvider::WSAResetEvent(e);
+  }
+  BOOL WSASetEvent(WSAEVENT e) override {
+    CopyLate();
+    return InterceptingProvider::WSASetEvent(e);
+  }
+  int ioctlsocket(SOCKET s, long cmd, u_long* argp) override {
+    CopyLate();
+    return InterceptingProvider::ioctlsocket(s, cmd, argp);
+  }
+  int closesocket(SOCKET s) override {
+    CopyLate();
+    return InterceptingProvider::closesocket(s);
+  }
+
+ private:
+  // The copy belongs to the thread whose call returned 0: only its own next
+  // call makes it, while the buffers are surely still the caller's.
+  void CopyLate() {
+    std::vector<BufferImage> late;
+    {
+      std::lock_guard lock(mu_);
+      auto it = late_.find(std::this_thread::get_id());
+      if (it == late_.end()) return;
+      late.swap(it->second);
+      late_.erase(it);
+    }
+    for (const BufferImage& image : late) image.Restore();
+  }
+  std::mutex mu_;
+  std::map<std::thread::id, BufferImage> before_;
+  std::map<std::thread::id, std::vector<BufferImage>> late_;
+};
+
+// S12: once a send's data is consumed the provider clears the caller's
+// buffer, as it would a buffer of its own.
+class SendBufferClearedAfterConsumed : public InterceptingProvider {
+ public:
+  using InterceptingProvider::InterceptingProvider;
+  void AfterCall(InitiatingCall& call) override {
+    if (!IsSend(call.kind) || call.ov == nullptr || call.ret != 0 || call.buffers == nullptr) return;
+    Clear(std::vector<WSABUF>(call.buffers, call.buffers + call.buffer_count));
+  }
+  void OnCompletion(const OperationRecord& op, CompletionReport& r) override {
+    if (IsSend(op.kind) && op.pending && r.error == 0) Clear(op.buffers);
+  }
+
+ private:
+  static void Clear(const std::vector<WSABUF>& bufs) {
+    for (const WSABUF& b : bufs)
       if (b.buf != nullptr) std::memset(b.buf, 0, b.len);
   }
 };
 
-// S8: data already queued is reported as received but not copied.
-class PresentDataNotCopied : public InterceptingProvider {
- public:
-  using InterceptingProvider::InterceptingProvider;
-  void AfterCall(InitiatingCall& call) override {
-    if (!IsReceive(call.kind) || call.ret != 0 || call.buffers == nullptr) return;
-    for (DWORD i = 0; i < call.buffer_count; ++i)
-      if (call.buffers[i].buf != nullptr) std::memset(call.buffers[i].buf, 0, call.buffers[i].len);
-  }
-};
-
-// S12: the provider writes into a send buffer after taking it.
-class SendBufferScribbled : public InterceptingProvider {
- public:
-  using InterceptingProvider::InterceptingProvider;
-  void AfterCall(InitiatingCall& call) override {
-    if (!IsSend(call.kind) || call.ov == nullptr || call.buffers == nullptr) return;
-    if (call.ret != 0 && call.error != WSA_IO_PENDING) return;
-    for (DWORD i = 0; i < call.buffer_count; ++i)
-      if (call.buffers[i].buf != nullptr && call.buffers[i].len > 0) call.buffers[i].buf[0] ^= 0x5A;
-  }
-};
-
-// S13: an overlapped receive that pends does not return until it completes.
-class OverlappedReceiveBlocks : public InterceptingProvider {
+// S13: the provider implements an overlapped receive as a wait inside the
+// call followed by the indication: a receive that pends returns only once
+// it has completed (asked of the WSAOVERLAPPED, with the provider's own
+// waits, for at most a few seconds of its time).
+class OverlappedReceiveWaitsForData : public InterceptingProvider {
  public:
   using InterceptingProvider::InterceptingProvider;
   void AfterCall(InitiatingCall& call) override {
     if (!IsReceive(call.kind) || call.ret == 0 || call.error != WSA_IO_PENDING) return;
-    // Waits (bounded, so a case that never sends data still ends) for the
-    // operation to finish, asking the target without consuming anything.
-    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(3);
-    DWORD bytes = 0, flags = 0;
-    while (std::chrono::steady_clock::now() < until) {
-      if (call.routine == nullptr) {
-        if (target().WSAGetOverlappedResult(call.s, call.ov, &bytes, FALSE, &flags) ||
-            target().WSAGetLastError() != WSA_IO_INCOMPLETE)
-          break;
-      } else if (call.ov->Internal != STATUS_PENDING) {
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-    call.error = WSA_IO_PENDING;
+    for (int i = 0; i < 5000 && call.ov->Internal == STATUS_PENDING; ++i) target().SleepEx(1, FALSE);
   }
 };
 
-// S14: a call that returns 0 has not given its indication yet: the event is
-// reset after the call.
-class ImmediateSuccessEventUnsignaled : public InterceptingProvider {
+// S14: a call that returns 0 has not yet given its indication: the event is
+// signaled, and the port packet released, only at the next wait that may
+// block (the provider's completion thread runs after the call returned).
+// The WSAOVERLAPPED is left as the target wrote it, since the application
+// may reuse it at once.
+class ImmediateSuccessIndicatedLate : public InterceptingProvider {
  public:
   using InterceptingProvider::InterceptingProvider;
   void AfterCall(InitiatingCall& call) override {
-    if (call.ret != 0 || call.ov == nullptr || call.routine != nullptr || call.ov->hEvent == nullptr) return;
-    if (reinterpret_cast<std::uintptr_t>(call.ov->hEvent) & 1) return;
-    target().WSAResetEvent(call.ov->hEvent);
+    if (call.ret != 0 || call.ov == nullptr || call.routine != nullptr) return;
+    Hide(call.ov, true, false);
+  }
+  void BeforeWait(DWORD timeout_ms) override {
+    if (timeout_ms == 0) return;
+    for (LPWSAOVERLAPPED ov : HiddenOperations()) Reveal(ov);
+  }
+  DWORD SleepEx(DWORD ms, BOOL alertable) override {
+    // Any sleep lets the completion thread run.
+    if (ms == 0) BeforeWait(1);
+    return InterceptingProvider::SleepEx(ms, alertable);
   }
 };
 
 // S15: the completion routine of an immediate success runs inside the call.
-class RoutineRunsInline : public InterceptingProvider {
+class RoutineRunsInline : public RoutineRunInCall {
  public:
-  using InterceptingProvider::InterceptingProvider;
-  void AfterCall(InitiatingCall& call) override {
-    if (call.ret != 0 || call.routine == nullptr) return;
-    {
-      std::lock_guard lock(mu_);
-      inlined_.insert(call.ov);
-    }
-    DWORD bytes = call.bytes != nullptr ? *call.bytes : 0;
-    DWORD flags = call.flags != nullptr ? *call.flags : 0;
-    call.routine(0, bytes, call.ov, flags);
-  }
-  void OnCompletion(const OperationRecord&, CompletionReport& r) override {
-    std::lock_guard lock(mu_);
-    if (inlined_.erase(r.ov) != 0) r.deliver = false;  // it already ran
-  }
-
- private:
-  std::mutex mu_;
-  std::set<LPWSAOVERLAPPED> inlined_;
+  using RoutineRunInCall::RoutineRunInCall;
+  bool RunsInCall(const InitiatingCall&) override { return true; }
 };
 
-// S16: a pending operation's later indication reports a failure instead of
-// its completion.
-class PendingIndicatesFailure : public InterceptingProvider {
+// S16: the provider stores the initiating call's status in the operation
+// and reports it at completion: a pending operation's indication carries
+// WSA_IO_PENDING (997) as its error.
+class PendingIndicatesIoPending : public InterceptingProvider {
  public:
   using InterceptingProvider::InterceptingProvider;
   void OnCompletion(const OperationRecord& op, CompletionReport& r) override {
     if (!op.pending || op.socket_closed || r.error != 0) return;
-    r.error = WSAECONNRESET;
-    r.bytes = 0;
+    r.error = WSA_IO_PENDING;
   }
 };
 
-// S18: a call that fails (other than WSA_IO_PENDING) still signals its event.
-class FailedCallSignalsEvent : public InterceptingProvider {
+// S18: a call refused for the socket's state (shut down, not connected,
+// reset, a datagram too large) fails after the operation was armed, and the
+// refusal goes through the completion path: the event is signaled, the
+// routine queued, the packet queued, each with the call's error.
+class StateRefusalIndicated : public InterceptingProvider {
  public:
   using InterceptingProvider::InterceptingProvider;
   void AfterCall(InitiatingCall& call) override {
-    if (call.ret == 0 || call.error == WSA_IO_PENDING || call.ov == nullptr) return;
-    if (call.ov->hEvent != nullptr && !(reinterpret_cast<std::uintptr_t>(call.ov->hEvent) & 1))
-      target().WSASetEvent(call.ov->hEvent);
+    if (call.ov == nullptr || call.ret == 0 || call.error == WSA_IO_PENDING) return;
+    // Bad input is refused before anything is armed (BAD-4's mutant does that one).
+    if (call.error == WSAEFAULT || call.error == WSAEINVAL || call.error == WSAENOTSOCK) return;
+    // A truncated datagram receive is indicated anyway (DGRAM-10).
+    if (IsReceive(call.kind) && call.error == WSAEMSGSIZE) return;
+    Synthesize(call.ov, OpResult{static_cast<DWORD>(call.error), 0, 0}, true);
   }
 };
 
-// S19: a second receive while one is pending on the socket is refused.
+// S19: the provider keeps one receive per socket: a receive posted while
+// another is pending fails with WSAEINPROGRESS.
 class SecondReceiveRefused : public InterceptingProvider {
  public:
   using InterceptingProvider::InterceptingProvider;
@@ -215,7 +286,8 @@ class SecondReceiveRefused : public InterceptingProvider {
   }
 };
 
-// S20: a second send while one is pending on the socket is refused.
+// S20: the provider keeps one send per socket: a send queued while another
+// is pending fails with WSAEINPROGRESS.
 class SecondSendRefused : public InterceptingProvider {
  public:
   using InterceptingProvider::InterceptingProvider;
@@ -228,15 +300,16 @@ class SecondSendRefused : public InterceptingProvider {
   }
 };
 
-// S21 and S23 share one trick: hold back an operation and hand it to the
-// target only after the next one of its kind (or at the next wait), so the
-// target sees them swapped. The held call reports WSA_IO_PENDING, which is
-// a permitted answer, so only the order of the data gives it away.
-class SwapsConsecutive : public InterceptingProvider {
+// S21 and S23 share one mistake: the provider keeps its queue of
+// operations as a stack, so an operation is handed on after the one that
+// follows it (held back until the next one of its kind, or the next wait).
+// The held call reports WSA_IO_PENDING, which is a permitted answer, so
+// only the order of the data gives it away.
+class OperationsStacked : public InterceptingProvider {
  public:
-  SwapsConsecutive(std::unique_ptr<Provider> target, bool receives)
+  OperationsStacked(std::unique_ptr<Provider> target, bool receives)
       : InterceptingProvider(std::move(target)), receives_(receives) {}
-  ~SwapsConsecutive() override { FlushHeld(); }
+  ~OperationsStacked() override { FlushHeld(); }
 
   bool BeforeCall(InitiatingCall& call) override {
     bool mine = receives_ ? call.kind == CallKind::Recv : call.kind == CallKind::Send;
@@ -248,7 +321,7 @@ class SwapsConsecutive : public InterceptingProvider {
       held_ = Held{call.s, std::vector<WSABUF>(call.buffers, call.buffers + call.buffer_count), call.ov,
                    call.routine, call.flags != nullptr ? *call.flags : 0};
       lock.unlock();
-      if (call.routine == nullptr && call.ov->hEvent != nullptr) target().WSAResetEvent(call.ov->hEvent);
+      if (call.routine == nullptr && call.ov->hEvent != nullptr) target().WSAResetEvent(EventOf(call.ov->hEvent));
       call.ov->Internal = STATUS_PENDING;
       call.ret = SOCKET_ERROR;
       call.error = WSA_IO_PENDING;
@@ -257,23 +330,7 @@ class SwapsConsecutive : public InterceptingProvider {
     return false;  // the target sees this one first; AfterCall releases the held one
   }
   void AfterCall(InitiatingCall&) override { FlushHeld(); }
-
-  DWORD SleepEx(DWORD ms, BOOL alertable) override {
-    FlushHeld();
-    return InterceptingProvider::SleepEx(ms, alertable);
-  }
-  DWORD WSAWaitForMultipleEvents(DWORD c, const WSAEVENT* e, BOOL all, DWORD ms, BOOL alertable) override {
-    FlushHeld();
-    return InterceptingProvider::WSAWaitForMultipleEvents(c, e, all, ms, alertable);
-  }
-  BOOL GetQueuedCompletionStatus(HANDLE port, LPDWORD bytes, PULONG_PTR key, LPOVERLAPPED* ov, DWORD ms) override {
-    FlushHeld();
-    return InterceptingProvider::GetQueuedCompletionStatus(port, bytes, key, ov, ms);
-  }
-  BOOL WSAGetOverlappedResult(SOCKET s, LPWSAOVERLAPPED ov, LPDWORD n, BOOL wait, LPDWORD flags) override {
-    FlushHeld();
-    return InterceptingProvider::WSAGetOverlappedResult(s, ov, n, wait, flags);
-  }
+  void BeforeWait(DWORD) override { FlushHeld(); }
   int closesocket(SOCKET s) override {
     FlushHeld();
     return InterceptingProvider::closesocket(s);
@@ -297,7 +354,7 @@ class SwapsConsecutive : public InterceptingProvider {
     }
     if (!h) return;
     struct Done {
-      SwapsConsecutive* self;
+      OperationsStacked* self;
       ~Done() {
         std::lock_guard lock(self->mu_);
         self->flushing_ = std::thread::id();
@@ -318,88 +375,117 @@ class SwapsConsecutive : public InterceptingProvider {
   std::thread::id flushing_;  // the thread handing the held call to the target
 };
 
-// S26: operations ended by closesocket are reported as successes.
-class CloseReportsSuccess : public InterceptingProvider {
+// S26: operations ended by closesocket are completed as a graceful end of
+// data: success with 0 bytes, as a receive that met the peer's FIN.
+class CloseCompletesAsEndOfData : public InterceptingProvider {
  public:
   using InterceptingProvider::InterceptingProvider;
   void OnCompletion(const OperationRecord& op, CompletionReport& r) override {
-    if (op.socket_closed && r.error != 0) r.error = 0;
+    if (op.socket_closed && r.error != 0) {
+      r.error = 0;
+      r.bytes = 0;
+    }
   }
 };
 
-// S27: a deferred ioctl is refused with WSAEWOULDBLOCK instead of pending.
-class IoctlPendingRefused : public InterceptingProvider {
+// S27: the provider checks for would-block before its overlapped path: an
+// ioctl that has to wait is withdrawn and fails with WSAEWOULDBLOCK instead
+// of pending.
+class WaitingIoctlRefusedWouldBlock : public InterceptingProvider {
  public:
   using InterceptingProvider::InterceptingProvider;
   void AfterCall(InitiatingCall& call) override {
     if (call.kind != CallKind::Ioctl || call.ret == 0 || call.error != WSA_IO_PENDING) return;
     target().CancelIoEx(AsHandle(call.s), call.ov);
+    Suppress(call.ov);  // withdrawn: the cancellation is never indicated
     call.error = WSAEWOULDBLOCK;
-    std::lock_guard lock(mu_);
-    withdrawn_.insert(call.ov);
   }
-  void OnCompletion(const OperationRecord&, CompletionReport& r) override {
-    std::lock_guard lock(mu_);
-    if (withdrawn_.erase(r.ov) != 0) r.deliver = false;
+};
+
+// IND-1: an operation that pended is indicated twice: once by its
+// completion, and once more when the provider cleans the operation up (a
+// second routine queued, a second packet posted, its event set again).
+class PendingOperationIndicatedTwice : public InterceptingProvider {
+ public:
+  using InterceptingProvider::InterceptingProvider;
+  void OnCompletion(const OperationRecord& op, CompletionReport& r) override {
+    if (!op.pending || op.completed || !r.deliver) return;
+    {
+      std::lock_guard lock(mu_);
+      if (!twice_.insert(r.ov).second) return;  // the second one itself
+    }
+    // The routine's second run is queued to this thread: the one its first
+    // run is delivered on.
+    IndicateAgain(r.ov, r);
   }
 
  private:
   std::mutex mu_;
-  std::set<LPWSAOVERLAPPED> withdrawn_;
+  std::set<LPWSAOVERLAPPED> twice_;
 };
-
-template <class M>
-MutantFactory Make() {
-  return [](std::unique_ptr<Provider> t) -> std::unique_ptr<Provider> { return std::make_unique<M>(std::move(t)); };
-}
 
 }  // namespace
 
 void AddSourceStatementMutants(std::vector<MutantEntry>& out) {
-  out.push_back({{"wsasocket-overlapped-refused", "S1", "overlapped calls on WSASocket(WSA_FLAG_OVERLAPPED) sockets fail WSAEOPNOTSUPP", true},
-                 Make<WSASocketOverlappedRefused>()});
-  out.push_back({{"socket-function-not-overlapped", "S2", "overlapped calls on socket() sockets fail WSAEOPNOTSUPP", true},
-                 Make<SocketFunctionNotOverlapped>()});
-  out.push_back({{"nonoverlapped-socket-pends", "S3", "WSASocket without WSA_FLAG_OVERLAPPED makes an overlapped socket anyway", true},
-                 Make<NonOverlappedSocketPends>()});
-  out.push_back({{"overlapped-starts-nonblocking", "S4", "a new overlapped socket starts non-blocking", true},
-                 Make<OverlappedStartsNonBlocking>()});
-  out.push_back({{"overlapped-io-sets-nonblocking", "S5", "an overlapped send or receive switches the socket to non-blocking", true},
-                 Make<OverlappedIoSetsNonBlocking>()});
-  out.push_back({{"nonblocking-overlapped-wouldblock", "S6", "on a non-blocking socket a receive that would pend fails WSAEWOULDBLOCK", true},
+  out.push_back({{"overlapped-flag-misread", "S1",
+                  "WSA_FLAG_OVERLAPPED is read from the wrong bit: overlapped calls on WSASocket sockets fail WSAEINVAL"},
+                 Make<OverlappedFlagMisread>()});
+  out.push_back({{"socket-function-drops-overlapped-flag", "S2",
+                  "socket() creates its socket without the overlapped attribute: overlapped calls on it fail WSAEINVAL"},
+                 Make<SocketFunctionDropsOverlappedFlag>()});
+  out.push_back({{"wsasocket-ignores-flags", "S3",
+                  "WSASocket makes every socket overlapped, so calls on one asked for without the flag pend"},
+                 Make<WSASocketIgnoresFlags>()});
+  out.push_back({{"overlapped-socket-created-nonblocking", "S4",
+                  "overlapped I/O built on non-blocking I/O: a new WSA_FLAG_OVERLAPPED socket is non-blocking"},
+                 Make<OverlappedSocketCreatedNonBlocking>()});
+  out.push_back({{"overlapped-io-switches-to-nonblocking", "S5",
+                  "an overlapped send or receive switches its socket to non-blocking for good"},
+                 Make<OverlappedIoSwitchesToNonBlocking>()});
+  out.push_back({{"nonblocking-overlapped-wouldblock", "S6",
+                  "the mode is checked first: on a non-blocking socket a receive that would pend fails WSAEWOULDBLOCK"},
                  Make<NonBlockingOverlappedWouldBlock>()});
-  out.push_back({{"posted-buffer-not-filled", "S7", "a receive posted before data arrives completes with its buffers zeroed", true},
-                 Make<PostedBufferNotFilled>()});
-  out.push_back({{"present-data-not-copied", "S8", "a receive that finds data queued reports it but leaves the buffers zeroed", true},
-                 Make<PresentDataNotCopied>()});
-  out.push_back({{"send-buffer-scribbled", "S12", "the provider flips the first byte of each send buffer after taking it", true},
-                 Make<SendBufferScribbled>()});
-  out.push_back({{"overlapped-receive-blocks", "S13", "a pending overlapped receive does not return until it completes (3 s cap)", true},
-                 Make<OverlappedReceiveBlocks>()});
-  out.push_back({{"immediate-success-event-unsignaled", "S14", "a call returning 0 leaves its event unsignaled", true},
-                 Make<ImmediateSuccessEventUnsignaled>()});
-  out.push_back({{"routine-runs-inline", "S15", "the completion routine of an immediate success runs inside the call", true},
+  out.push_back({{"pending-receive-data-left-in-bounce-buffer", "S7",
+                  "data arriving into a pending receive is counted but never copied from the provider's buffer"},
+                 Make<PendingReceiveDataLeftInBounceBuffer>()});
+  out.push_back({{"queued-data-copied-after-return", "S8",
+                  "a receive of queued data returns 0 before the bytes are in its buffers; they land at the next call"},
+                 Make<QueuedDataCopiedAfterReturn>()});
+  out.push_back({{"send-buffer-cleared-after-consumed", "S12",
+                  "the provider clears the caller's send buffer once it has consumed the data"},
+                 Make<SendBufferClearedAfterConsumed>()});
+  out.push_back({{"overlapped-receive-waits-for-data", "S13",
+                  "an overlapped receive that pends returns only once it has completed"},
+                 Make<OverlappedReceiveWaitsForData>()});
+  out.push_back({{"immediate-success-indicated-late", "S14",
+                  "a call returns 0 before its event is signaled or packet queued; both come at the next blocking wait"},
+                 Make<ImmediateSuccessIndicatedLate>()});
+  out.push_back({{"routine-runs-inline", "S15", "the completion routine of an immediate success runs inside the call"},
                  Make<RoutineRunsInline>()});
-  out.push_back({{"pending-indicates-failure", "S16", "a pending operation's indication reports WSAECONNRESET instead of its result", true},
-                 Make<PendingIndicatesFailure>()});
-  out.push_back({{"failed-call-signals-event", "S18", "a call failing with an error other than WSA_IO_PENDING signals its event", true},
-                 Make<FailedCallSignalsEvent>()});
-  out.push_back({{"second-receive-refused", "S19", "a receive posted while another is pending fails WSAEINPROGRESS", true},
+  out.push_back({{"pending-indicates-io-pending", "S16",
+                  "a pending operation's indication carries the call's status, WSA_IO_PENDING, as its error"},
+                 Make<PendingIndicatesIoPending>()});
+  out.push_back({{"state-refusal-indicated", "S18",
+                  "a call refused for the socket's state is indicated with its error (event, routine, packet)"},
+                 Make<StateRefusalIndicated>()});
+  out.push_back({{"second-receive-refused", "S19", "one receive per socket: another pending one fails WSAEINPROGRESS"},
                  Make<SecondReceiveRefused>()});
-  out.push_back({{"second-send-refused", "S20", "a send queued while another is pending fails WSAEINPROGRESS", true},
+  out.push_back({{"second-send-refused", "S20", "one send per socket: another pending one fails WSAEINPROGRESS"},
                  Make<SecondSendRefused>()});
-  out.push_back({{"sends-swapped", "S21", "each stream send is transmitted after the one that follows it", true},
-                 [](std::unique_ptr<Provider> t) -> std::unique_ptr<Provider> {
-                   return std::make_unique<SwapsConsecutive>(std::move(t), false);
-                 }});
-  out.push_back({{"receives-filled-swapped", "S23", "each stream receive is filled after the one posted after it", true},
-                 [](std::unique_ptr<Provider> t) -> std::unique_ptr<Provider> {
-                   return std::make_unique<SwapsConsecutive>(std::move(t), true);
-                 }});
-  out.push_back({{"close-reports-success", "S26", "operations ended by closesocket report success", true},
-                 Make<CloseReportsSuccess>()});
-  out.push_back({{"ioctl-pending-refused", "S27", "a deferred WSAIoctl fails WSAEWOULDBLOCK instead of pending", true},
-                 Make<IoctlPendingRefused>()});
+  out.push_back({{"sends-stacked", "S21", "stream sends are kept on a stack: each goes out after the one that follows it"},
+                 MakeWith<OperationsStacked>(false)});
+  out.push_back({{"receives-stacked", "S23",
+                  "stream receives are kept on a stack: each is filled after the one posted after it"},
+                 MakeWith<OperationsStacked>(true)});
+  out.push_back({{"close-completes-as-end-of-data", "S26",
+                  "operations ended by closesocket complete as a graceful end of data: success, 0 bytes"},
+                 Make<CloseCompletesAsEndOfData>()});
+  out.push_back({{"pending-operation-indicated-twice", "IND-1",
+                  "an operation that pended is indicated twice: by its completion and again at its clean-up"},
+                 Make<PendingOperationIndicatedTwice>()});
+  out.push_back({{"waiting-ioctl-refused-wouldblock", "S27",
+                  "an ioctl that has to wait is withdrawn and fails WSAEWOULDBLOCK instead of pending"},
+                 Make<WaitingIoctlRefusedWouldBlock>()});
 }
 
 }  // namespace wsac

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <memory>
 #include <string>
 #include <system_error>
@@ -153,6 +154,15 @@ class WinsockProvider final : public Provider {
   int WSAGetLastError() override { return ::WSAGetLastError(); }
   void WSASetLastError(int iError) override { ::WSASetLastError(iError); }
   DWORD GetLastError() override { return ::GetLastError(); }
+
+  // The machine's monotonic clock in milliseconds, read finely: ::GetTickCount64
+  // moves in 16 ms steps (on Windows and under Wine), which would end a
+  // deadline up to a step early; the waits themselves time out in real time.
+  std::uint64_t GetTickCount64() override {
+    return static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+            .count());
+  }
 
  private:
   // A chosen catalog entry stands in for a NULL lpProtocolInfo only where

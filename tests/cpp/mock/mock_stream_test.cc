@@ -17,7 +17,8 @@ TEST(MockProviderTest, NamesBuildAndFaults) {
   EXPECT_EQ(MakeMockProvider(chaos)->Build(), "mock (chaos seed 7)");
   const auto faults = MockFaultNames();
   EXPECT_EQ(faults, (std::set<std::string>{"rcvbuf0-stream-drops", "rcvbuf0-dgram-keeps", "no-buffering",
-                                           "closesocket-leaves-pending", "stream-waits-to-fill"}));
+                                           "closesocket-leaves-pending", "stream-waits-to-fill",
+                                           "datagram-truncation-keeps-rest"}));
   MockOptions bad;
   bad.faults = {"no-such-fault"};
   EXPECT_EQ(MakeMockProvider(bad), nullptr);

@@ -38,6 +38,7 @@ struct Seen {
   bool data_intact = false;
   bool quiet_after_failure = false;
   bool incomplete_while_pending = false;  // WSAGetOverlappedResult said WSA_IO_INCOMPLETE
+  DWORD count_at_return = 0;              // *lpNumberOfBytes* right after the call (set to kUnwritten before)
 
   bool operator==(const Seen&) const = default;
 };
@@ -47,7 +48,7 @@ std::ostream& operator<<(std::ostream& os, const Seen& s) {
             << " error=" << s.error << " bytes=" << s.bytes << " flags=" << s.flags << " key=" << s.key
             << " own_ov=" << s.own_overlapped << " thread=" << s.initiating_thread << " runs=" << s.routine_runs
             << " data=" << s.data_intact << " quiet=" << s.quiet_after_failure
-            << " incomplete=" << s.incomplete_while_pending << "}";
+            << " incomplete=" << s.incomplete_while_pending << " count_at_return=" << s.count_at_return << "}";
 }
 
 enum class Scenario { PendingReceive, ImmediateReceive, Send, FailedReceive };
@@ -84,13 +85,15 @@ Seen RunScenario(Provider& p, SocketKind kind, Mechanism m, Scenario scenario) {
   const std::vector<char> data = CounterPattern(0, 48, 3);
   std::vector<char> buf(64, 0);
   WSABUF wsabuf{static_cast<ULONG>(buf.size()), buf.data()};
-  DWORD bytes = 0, flags = 0;
+  constexpr DWORD kUnwritten = 0xDEAD;
+  DWORD bytes = kUnwritten, flags = 0;
   Operation& op = observer.NewOperation(pair.a);
 
   switch (scenario) {
     case Scenario::PendingReceive: {
       int ret = p.WSARecv(pair.a, &wsabuf, 1, &bytes, &flags, &op.ov, observer.routine());
       observer.Track(op, ret, ret == 0 ? 0 : p.WSAGetLastError());
+      seen.count_at_return = bytes;
       // While it pends, WSAGetOverlappedResult must say so, through either provider.
       DWORD n = 0, f = 0;
       seen.incomplete_while_pending =
@@ -105,6 +108,7 @@ Seen RunScenario(Provider& p, SocketKind kind, Mechanism m, Scenario scenario) {
       pair.WaitUntilQueued(pair.a, data.size());
       int ret = p.WSARecv(pair.a, &wsabuf, 1, &bytes, &flags, &op.ov, observer.routine());
       observer.Track(op, ret, ret == 0 ? 0 : p.WSAGetLastError());
+      seen.count_at_return = bytes;
       Record(seen, observer, op, op.outcome == Outcome::Immediate ? observer.TakeImmediate(op) : observer.Wait(op));
       seen.data_intact = FirstMismatch(buf.data(), data.size(), 0, 3) == -1;
       break;
@@ -113,6 +117,7 @@ Seen RunScenario(Provider& p, SocketKind kind, Mechanism m, Scenario scenario) {
       WSABUF out{static_cast<ULONG>(data.size()), const_cast<char*>(data.data())};
       int ret = p.WSASend(pair.a, &out, 1, &bytes, 0, &op.ov, observer.routine());
       observer.Track(op, ret, ret == 0 ? 0 : p.WSAGetLastError());
+      seen.count_at_return = bytes;
       Record(seen, observer, op, op.outcome == Outcome::Immediate ? observer.TakeImmediate(op) : observer.Wait(op));
       seen.data_intact = pair.ReceiveOnPeer(data.size()) == data;
       break;
@@ -190,6 +195,40 @@ INSTANTIATE_TEST_SUITE_P(Mock, InterceptorPassThrough, ::testing::ValuesIn(AllPa
                                   ScenarioName(info.param.scenario);
                          });
 
+// The legal mutant takes the other permitted branch and changes nothing
+// else: a call the mock completes at once pends instead, writes no count,
+// and its indication, through each mechanism, reports what the mock's does.
+class AlwaysPendsOnlyPends : public ::testing::TestWithParam<PassThroughParam> {};
+
+TEST_P(AlwaysPendsOnlyPends, SameIndicationOnlyLater) {
+  const auto& param = GetParam();
+  Seen direct, pended;
+  {
+    std::unique_ptr<Provider> mock = MakeMockProvider(MockOptions{});
+    direct = RunScenario(*mock, param.kind, param.mechanism, param.scenario);
+  }
+  {
+    std::unique_ptr<Provider> mutant = WrapInMutant("always-pends", MakeMockProvider(MockOptions{}));
+    ASSERT_NE(mutant, nullptr);
+    pended = RunScenario(*mutant, param.kind, param.mechanism, param.scenario);
+  }
+  if (direct.outcome == Outcome::Immediate) {
+    EXPECT_EQ(pended.outcome, Outcome::Pending);
+    EXPECT_EQ(pended.call_error, WSA_IO_PENDING);
+    EXPECT_EQ(pended.count_at_return, 0xDEADu) << "a call that pends writes no count";
+    pended.outcome = direct.outcome;
+    pended.call_error = direct.call_error;
+    pended.count_at_return = direct.count_at_return;
+  }
+  EXPECT_EQ(pended, direct);
+}
+
+INSTANTIATE_TEST_SUITE_P(Mock, AlwaysPendsOnlyPends, ::testing::ValuesIn(AllPassThroughParams()),
+                         [](const ::testing::TestParamInfo<PassThroughParam>& info) {
+                           return std::string(KindName(info.param.kind)) + MechanismName(info.param.mechanism) +
+                                  ScenarioName(info.param.scenario);
+                         });
+
 // The comparison above can fail: a mutant built on the same interceptor is
 // told apart from its target by it.
 TEST(InterceptorPassThrough, ComparisonTellsAMutantApart) {
@@ -198,7 +237,7 @@ TEST(InterceptorPassThrough, ComparisonTellsAMutantApart) {
     std::unique_ptr<Provider> mock = MakeMockProvider(MockOptions{});
     direct = RunScenario(*mock, SocketKind::Tcp4, Mechanism::Event, Scenario::PendingReceive);
   }
-  for (const char* name : {"pending-indicates-failure", "posted-buffer-not-filled"}) {
+  for (const char* name : {"pending-indicates-io-pending", "pending-receive-data-left-in-bounce-buffer"}) {
     ASSERT_NE(FindMutant(name), nullptr) << name;
     std::unique_ptr<Provider> mutant = WrapInMutant(name, MakeMockProvider(MockOptions{}));
     ASSERT_NE(mutant, nullptr) << name;
@@ -240,12 +279,20 @@ TEST(MutantList, EnoughUniqueNamedMutantsEachBreakingACatalogStatement) {
                             [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; }))
         << "command-line names are lower-case words joined by '-'";
     EXPECT_TRUE(names.insert(m.name).second) << "duplicate name";
-    EXPECT_NE(FindStatement(m.statement), nullptr) << "statement '" << m.statement << "' is not in the catalog";
+    if (m.legal) {
+      EXPECT_TRUE(m.statement.empty()) << "a legal mutant breaks no statement";
+      EXPECT_FALSE(m.unexercised.empty()) << "a legal mutant names the statements its choice leaves unexercised";
+      for (const auto& id : m.unexercised) EXPECT_NE(FindStatement(id), nullptr) << id;
+    } else {
+      EXPECT_NE(FindStatement(m.statement), nullptr) << "statement '" << m.statement << "' is not in the catalog";
+      EXPECT_TRUE(m.unexercised.empty());
+    }
     EXPECT_FALSE(m.description.empty());
     const MutantInfo* found = FindMutant(m.name);
     ASSERT_NE(found, nullptr);
     EXPECT_EQ(found->statement, m.statement);
     EXPECT_EQ(found->wrapper, m.wrapper);
+    EXPECT_EQ(found->legal, m.legal);
   }
   EXPECT_EQ(FindMutant("no-such-mutant"), nullptr);
   EXPECT_EQ(FindMutant(""), nullptr);
