@@ -118,7 +118,10 @@ def test_filter_selects_cases(wsaconform, fake_runner, tmp_path):
 
 def test_ctrl_c_stops_runners_and_keeps_finished_results(fake_runner, tmp_path):
     out = tmp_path / "out"
-    env = dict(os.environ, FAKE_CASES="40", FAKE_DELAY="0.2")
+    # The last case hangs, so the run cannot end on its own before the signal
+    # however late this process reads its output (under load, a run of
+    # cases that only take time had finished before SIGINT was sent).
+    env = dict(os.environ, FAKE_CASES="40", FAKE_DELAY="0.05", FAKE_HANG="Case39")
     proc = subprocess.Popen(
         [str(ROOT / "wsaconform"), "run", "--runner", fake_runner, "--out", str(out), "--jobs", "2", "--no-report"],
         env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
