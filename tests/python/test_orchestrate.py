@@ -78,9 +78,9 @@ def test_runner_watchdog_timeout_is_kept_and_the_shard_resumes(wsaconform, fake_
 
 
 def test_hung_runner_is_killed_by_the_guard_and_recorded_as_timeout(wsaconform, fake_runner, tmp_path):
-    started = time.monotonic()
+    # Without the guard the hang outlasts the fixture's own timeout and fails
+    # the test; the message says it was the guard that ended it.
     done = run_fake(wsaconform, fake_runner, tmp_path, "--jobs", "1", "--guard", "1", cases=4, hang="Case01")
-    assert time.monotonic() - started < 30
     assert done.returncode == 1
     got = {r["id"]: r for r in results(tmp_path / "out")}
     assert got[case_id(1)]["verdict"] == "TIMEOUT"

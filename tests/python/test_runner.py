@@ -431,12 +431,12 @@ def test_only_pass_and_not_supported_exit_0(tmp_path):
 @needs_probe
 def test_watchdog_writes_timeout_and_exits_3(tmp_path):
     results = tmp_path / "r.jsonl"
-    started = time.monotonic()
+    # run()'s own 60 s timeout catches a watchdog that never fires; how soon
+    # it fires is the bench's business, not a timed assertion's.
     done = run(
         PROBE, "--gtest_also_run_disabled_tests", "--gtest_filter=VerdictProbe.PassPlain:VerdictProbeHang.*",
         "--case-timeout=1", f"--results={results}", timeout=60,
     )
-    elapsed = time.monotonic() - started
     assert done.returncode == 3, done.stderr
     lines = read_lines(results)
     assert [(line["id"], line["verdict"]) for line in lines] == [
@@ -448,7 +448,6 @@ def test_watchdog_writes_timeout_and_exits_3(tmp_path):
     assert hung["observed"] == {"before_hang": 1}
     assert hung["duration_ms"] >= 1000
     assert b"timed out" in done.stderr
-    assert elapsed < 9, f"a 1 s case timeout took {elapsed:.1f} s"
 
 
 @needs_probe
