@@ -187,6 +187,18 @@ class Provider {
   // which may be virtual (mock_model.h, "Time"). A case's deadlines read this
   // clock (suite/fixtures/deadline.h), never the machine's.
   virtual std::uint64_t GetTickCount64() = 0;
+
+  // ---- extension functions: messages and transmit ----
+  // Obtained per socket through SIO_GET_EXTENSION_FUNCTION_POINTER
+  // (WSAID_WSARECVMSG, WSAID_WSASENDMSG); a failure of that ioctl is the
+  // call's failure. Same three-way result as the transfers. lpMsg and what
+  // it points to (name, namelen, dwFlags, Control) stay the caller's until
+  // the indication: a receive writes the sender's address, namelen and
+  // dwFlags (MSG_TRUNC, MSG_CTRUNC) when it completes.
+  virtual int WSARecvMsg(SOCKET s, LPWSAMSG lpMsg, LPDWORD lpdwNumberOfBytesRecvd, LPWSAOVERLAPPED lpOverlapped,
+                         LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine) = 0;
+  virtual int WSASendMsg(SOCKET Handle, LPWSAMSG lpMsg, DWORD dwFlags, LPDWORD lpNumberOfBytesSent,
+                         LPWSAOVERLAPPED lpOverlapped, LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine) = 0;
 };
 
 }  // namespace wsac

@@ -109,6 +109,16 @@ class ProviderWrapper : public Provider {
 
   std::uint64_t GetTickCount64() override { return target_->GetTickCount64(); }
 
+  // ---- extension functions: messages and transmit ----
+  int WSARecvMsg(SOCKET s, LPWSAMSG msg, LPDWORD recvd, LPWSAOVERLAPPED ov,
+                 LPWSAOVERLAPPED_COMPLETION_ROUTINE cr) override {
+    return target_->WSARecvMsg(s, msg, recvd, ov, cr);
+  }
+  int WSASendMsg(SOCKET s, LPWSAMSG msg, DWORD flags, LPDWORD sent, LPWSAOVERLAPPED ov,
+                 LPWSAOVERLAPPED_COMPLETION_ROUTINE cr) override {
+    return target_->WSASendMsg(s, msg, flags, sent, ov, cr);
+  }
+
  private:
   std::unique_ptr<Provider> target_;
 };

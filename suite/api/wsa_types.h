@@ -381,3 +381,30 @@ namespace wsac {
 // code writes (HANDLE)s.
 inline HANDLE AsHandle(SOCKET s) { return reinterpret_cast<HANDLE>(static_cast<std::uintptr_t>(s)); }
 }  // namespace wsac
+
+// ---- extension functions: messages and transmit ----
+// WSAMSG and the extension function GUIDs of WSARecvMsg and WSASendMsg; the
+// Windows headers have them (ws2def.h, mswsock.h), the native build spells
+// them out in Windows layout.
+namespace wsac {
+#if defined(_WIN32)
+using ::LPWSAMSG;
+using ::WSAMSG;
+inline const GUID kWsaIdWSARecvMsg = WSAID_WSARECVMSG;
+inline const GUID kWsaIdWSASendMsg = WSAID_WSASENDMSG;
+#else
+struct WSAMSG {
+  sockaddr* name;
+  INT namelen;
+  LPWSABUF lpBuffers;
+  DWORD dwBufferCount;
+  WSABUF Control;
+  DWORD dwFlags;
+};
+using LPWSAMSG = WSAMSG*;
+constexpr DWORD MSG_TRUNC = 0x0100;
+constexpr DWORD MSG_CTRUNC = 0x0200;
+inline constexpr GUID kWsaIdWSARecvMsg{0xf689d7c8, 0x6f1f, 0x436b, {0x8a, 0x53, 0xe5, 0x4f, 0xe3, 0x51, 0xc3, 0x22}};
+inline constexpr GUID kWsaIdWSASendMsg{0xa441e712, 0x754f, 0x43ca, {0x84, 0xa7, 0x0d, 0xee, 0x44, 0xcf, 0x60, 0x6d}};
+#endif
+}  // namespace wsac

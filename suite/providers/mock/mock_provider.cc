@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "suite/providers/mock/mock_model.h"
+#include "suite/providers/mock/model_msg.h"
 
 namespace wsac {
 namespace {
@@ -104,6 +105,16 @@ class MockProvider final : public Provider {
 
   std::uint64_t GetTickCount64() override { return core_->GetTickCount64(); }
 
+  // ---- extension functions: messages and transmit ----
+  int WSARecvMsg(SOCKET s, LPWSAMSG msg, LPDWORD recvd, LPWSAOVERLAPPED ov,
+                 LPWSAOVERLAPPED_COMPLETION_ROUTINE cr) override {
+    return core_->WSARecvMsg(s, msg, recvd, ov, cr);
+  }
+  int WSASendMsg(SOCKET s, LPWSAMSG msg, DWORD flags, LPDWORD sent, LPWSAOVERLAPPED ov,
+                 LPWSAOVERLAPPED_COMPLETION_ROUTINE cr) override {
+    return core_->WSASendMsg(s, msg, flags, sent, ov, cr);
+  }
+
  private:
   std::shared_ptr<mock::Core> core_;
 };
@@ -111,9 +122,12 @@ class MockProvider final : public Provider {
 }  // namespace
 
 std::set<std::string> MockFaultNames() {
-  return {mock::kFaultRcvbuf0StreamDrops, mock::kFaultRcvbuf0DgramKeeps, mock::kFaultNoBuffering,
+  std::set<std::string> names{mock::kFaultRcvbuf0StreamDrops, mock::kFaultRcvbuf0DgramKeeps, mock::kFaultNoBuffering,
           mock::kFaultClosesocketLeavesPending, mock::kFaultStreamWaitsToFill,
           mock::kFaultDatagramTruncationKeepsRest};
+  // ---- extension functions: messages and transmit ----
+  for (const char* name : mock::kMsgFaults) names.insert(name);
+  return names;
 }
 
 std::unique_ptr<Provider> MakeMockProvider(const MockOptions& options) {
