@@ -199,6 +199,17 @@ class Provider {
                          LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine) = 0;
   virtual int WSASendMsg(SOCKET Handle, LPWSAMSG lpMsg, DWORD dwFlags, LPDWORD lpNumberOfBytesSent,
                          LPWSAOVERLAPPED lpOverlapped, LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine) = 0;
+  // TransmitFile (WSAID_TRANSMITFILE) and TransmitPackets
+  // (WSAID_TRANSMITPACKETS), stream sockets. TRUE: completed, indicated
+  // already; FALSE with WSA_IO_PENDING (ERROR_IO_PENDING): indicated later;
+  // FALSE with another error: not initiated. No completion routine: an
+  // event, a port or polling tells the completion. hFile NULL sends only
+  // the head and tail buffers of lpTransmitBuffers.
+  virtual BOOL TransmitFile(SOCKET hSocket, HANDLE hFile, DWORD nNumberOfBytesToWrite, DWORD nNumberOfBytesPerSend,
+                            LPOVERLAPPED lpOverlapped, LPTRANSMIT_FILE_BUFFERS lpTransmitBuffers,
+                            DWORD dwReserved) = 0;
+  virtual BOOL TransmitPackets(SOCKET hSocket, LPTRANSMIT_PACKETS_ELEMENT lpPacketArray, DWORD nElementCount,
+                               DWORD nSendSize, LPOVERLAPPED lpOverlapped, DWORD dwFlags) = 0;
 };
 
 }  // namespace wsac

@@ -118,6 +118,14 @@ class ProviderWrapper : public Provider {
                  LPWSAOVERLAPPED_COMPLETION_ROUTINE cr) override {
     return target_->WSASendMsg(s, msg, flags, sent, ov, cr);
   }
+  BOOL TransmitFile(SOCKET s, HANDLE file, DWORD bytes, DWORD per_send, LPOVERLAPPED ov,
+                    LPTRANSMIT_FILE_BUFFERS buffers, DWORD reserved) override {
+    return target_->TransmitFile(s, file, bytes, per_send, ov, buffers, reserved);
+  }
+  BOOL TransmitPackets(SOCKET s, LPTRANSMIT_PACKETS_ELEMENT packets, DWORD count, DWORD send_size, LPOVERLAPPED ov,
+                       DWORD flags) override {
+    return target_->TransmitPackets(s, packets, count, send_size, ov, flags);
+  }
 
  private:
   std::unique_ptr<Provider> target_;

@@ -535,18 +535,22 @@ class Core : public std::enable_shared_from_this<Core> {
   std::thread worker_;
   bool stopping_ = false;
 
-  // ---- extension functions: messages and transmit (model_msg.cc) ----
+  // ---- extension functions: messages and transmit (model_msg.cc, model_transmit.cc) ----
  public:
   int WSARecvMsg(SOCKET s, LPWSAMSG msg, LPDWORD nbytes, LPWSAOVERLAPPED ov, LPWSAOVERLAPPED_COMPLETION_ROUTINE cr);
   int WSASendMsg(SOCKET s, LPWSAMSG msg, DWORD flags, LPDWORD nbytes, LPWSAOVERLAPPED ov,
                  LPWSAOVERLAPPED_COMPLETION_ROUTINE cr);
+  BOOL TransmitFile(SOCKET s, HANDLE file, DWORD bytes, DWORD per_send, LPOVERLAPPED ov,
+                    LPTRANSMIT_FILE_BUFFERS buffers, DWORD reserved);
+  BOOL TransmitPackets(SOCKET s, LPTRANSMIT_PACKETS_ELEMENT packets, DWORD count, DWORD send_size, LPOVERLAPPED ov,
+                       DWORD flags);
 
  private:
   // A WSARecvMsg's datagram placed: writes lpMsg->dwFlags (MSG_TRUNC).
   void StoreMsgFlagsLocked(Op& op, bool truncated);
-  // A refused call (ret, the error just set) of ov, as a model fault may
-  // mishandle it; returns ret with the error as it was.
-  int AfterMsgCall(int ret, LPWSAOVERLAPPED ov, LPWSAOVERLAPPED_COMPLETION_ROUTINE cr, const char* fault);
+  // An extension function's call ended (ret, the error just set): a model
+  // fault may mishandle a refusal of ov; returns ret with the error as it was.
+  int AfterExtensionCall(int ret, LPWSAOVERLAPPED ov, LPWSAOVERLAPPED_COMPLETION_ROUTINE cr, const char* fault);
 };
 
 }  // namespace wsac::mock

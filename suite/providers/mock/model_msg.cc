@@ -12,7 +12,7 @@
 
 namespace wsac::mock {
 
-int Core::AfterMsgCall(int ret, LPWSAOVERLAPPED ov, LPWSAOVERLAPPED_COMPLETION_ROUTINE cr, const char* fault) {
+int Core::AfterExtensionCall(int ret, LPWSAOVERLAPPED ov, LPWSAOVERLAPPED_COMPLETION_ROUTINE cr, const char* fault) {
   if (ret == 0) return ret;
   const int error = GetError();
   // A provider that signals the caller's event before it has validated the
@@ -30,19 +30,19 @@ int Core::WSARecvMsg(SOCKET s, LPWSAMSG msg, LPDWORD nbytes, LPWSAOVERLAPPED ov,
   const char* fault = kFaultMsgRefusedSignalsEvent;
   if (msg == nullptr) {
     SetError(Fault(kFaultMsgNullMsgEinval) ? WSAEINVAL : WSAEFAULT);
-    return AfterMsgCall(SOCKET_ERROR, ov, cr, fault);
+    return AfterExtensionCall(SOCKET_ERROR, ov, cr, fault);
   }
   if ((msg->name == nullptr && msg->namelen != 0 && !Fault(kFaultMsgNullNameAccepted)) ||
       (msg->Control.buf == nullptr && msg->Control.len != 0 && !Fault(kFaultMsgNullControlAccepted))) {
     SetError(WSAEFAULT);
-    return AfterMsgCall(SOCKET_ERROR, ov, cr, fault);
+    return AfterExtensionCall(SOCKET_ERROR, ov, cr, fault);
   }
   // The input flags are read at the call; the output is written into
   // lpMsg->dwFlags at completion, never through this copy.
   DWORD flags = msg->dwFlags;
   const DWORD count = Fault(kFaultMsgFirstBufferOnly) ? std::min<DWORD>(msg->dwBufferCount, 1) : msg->dwBufferCount;
   sockaddr* from = Fault(kFaultMsgNameUnstored) ? nullptr : msg->name;
-  return AfterMsgCall(Receive(s, msg->lpBuffers, count, nbytes, &flags, from, from != nullptr ? &msg->namelen : nullptr,
+  return AfterExtensionCall(Receive(s, msg->lpBuffers, count, nbytes, &flags, from, from != nullptr ? &msg->namelen : nullptr,
                               true, ov, cr, msg),
                       ov, cr, fault);
 }
@@ -56,11 +56,11 @@ int Core::WSASendMsg(SOCKET s, LPWSAMSG msg, DWORD flags, LPDWORD nbytes, LPWSAO
   const char* fault = kFaultSendMsgRefusedSignalsEvent;
   if (msg == nullptr) {
     SetError(WSAEFAULT);
-    return AfterMsgCall(SOCKET_ERROR, ov, cr, fault);
+    return AfterExtensionCall(SOCKET_ERROR, ov, cr, fault);
   }
   const DWORD count =
       Fault(kFaultSendMsgFirstBufferOnly) ? std::min<DWORD>(msg->dwBufferCount, 1) : msg->dwBufferCount;
-  return AfterMsgCall(Send(s, msg->lpBuffers, count, nbytes, flags, msg->name, msg->namelen, msg->name != nullptr, ov, cr),
+  return AfterExtensionCall(Send(s, msg->lpBuffers, count, nbytes, flags, msg->name, msg->namelen, msg->name != nullptr, ov, cr),
                       ov, cr, fault);
 }
 

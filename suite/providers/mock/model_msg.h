@@ -1,6 +1,7 @@
-// The mock's model of WSARecvMsg and WSASendMsg (model_msg.cc): the fault
-// switches it offers, each breaking one MSG statement the way a provider
-// that gets the WSAMSG wrong would.
+// The mock's model of WSARecvMsg, WSASendMsg (model_msg.cc), TransmitFile
+// and TransmitPackets (model_transmit.cc): the fault switches it offers,
+// each breaking one MSG or XMIT statement the way a provider that gets the
+// WSAMSG or the transmit arguments wrong would.
 #pragma once
 
 namespace wsac::mock {
@@ -14,11 +15,18 @@ inline constexpr const char kFaultMsgNameUnstored[] = "recvmsg-name-unstored";  
 inline constexpr const char kFaultMsgTruncUnreported[] = "recvmsg-trunc-unreported";               // MSG-7
 inline constexpr const char kFaultSendMsgRefusedSignalsEvent[] = "sendmsg-refusal-signals-event";  // MSG-8
 inline constexpr const char kFaultSendMsgFirstBufferOnly[] = "sendmsg-first-buffer-only";          // MSG-9
+inline constexpr const char kFaultTransmitFileRefusalSignalsEvent[] = "transmitfile-refusal-signals-event";  // XMIT-1
+inline constexpr const char kFaultTransmitFileTailFirst[] = "transmitfile-tail-first";                      // XMIT-2
+inline constexpr const char kFaultTransmitPacketsRefusalSignalsEvent[] =
+    "transmitpackets-refusal-signals-event";                                                                 // XMIT-3
+inline constexpr const char kFaultTransmitPacketsLastDropped[] = "transmitpackets-last-element-dropped";    // XMIT-4
 
 inline constexpr const char* kMsgFaults[] = {
     kFaultMsgRefusedSignalsEvent, kFaultMsgNullMsgEinval,       kFaultMsgNullNameAccepted,
     kFaultMsgNullControlAccepted, kFaultMsgFirstBufferOnly,     kFaultMsgNameUnstored,
     kFaultMsgTruncUnreported,     kFaultSendMsgRefusedSignalsEvent, kFaultSendMsgFirstBufferOnly,
+    kFaultTransmitFileRefusalSignalsEvent, kFaultTransmitFileTailFirst, kFaultTransmitPacketsRefusalSignalsEvent,
+    kFaultTransmitPacketsLastDropped,
 };
 
 }  // namespace wsac::mock

@@ -198,6 +198,19 @@ class WinsockProvider final : public Provider {
     if (!ExtensionFunction(Handle, kWsaIdWSASendMsg, &fn)) return SOCKET_ERROR;
     return fn(Handle, lpMsg, dwFlags, lpNumberOfBytesSent, lpOverlapped, lpCompletionRoutine);
   }
+  BOOL TransmitFile(SOCKET hSocket, HANDLE hFile, DWORD nNumberOfBytesToWrite, DWORD nNumberOfBytesPerSend,
+                    LPOVERLAPPED lpOverlapped, LPTRANSMIT_FILE_BUFFERS lpTransmitBuffers, DWORD dwReserved) override {
+    LPFN_TRANSMITFILE fn = nullptr;
+    if (!ExtensionFunction(hSocket, kWsaIdTransmitFile, &fn)) return FALSE;
+    return fn(hSocket, hFile, nNumberOfBytesToWrite, nNumberOfBytesPerSend, lpOverlapped, lpTransmitBuffers,
+              dwReserved);
+  }
+  BOOL TransmitPackets(SOCKET hSocket, LPTRANSMIT_PACKETS_ELEMENT lpPacketArray, DWORD nElementCount,
+                       DWORD nSendSize, LPOVERLAPPED lpOverlapped, DWORD dwFlags) override {
+    LPFN_TRANSMITPACKETS fn = nullptr;
+    if (!ExtensionFunction(hSocket, kWsaIdTransmitPackets, &fn)) return FALSE;
+    return fn(hSocket, lpPacketArray, nElementCount, nSendSize, lpOverlapped, dwFlags);
+  }
 
  private:
   // The pointer an application would call for this socket, asked for at
