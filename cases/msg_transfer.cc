@@ -6,6 +6,7 @@
 //   MSG-5/9   scatter into / gather from lpMsg->lpBuffers, one datagram
 //   MSG-6     the sender's address in lpMsg->name / namelen
 //   MSG-7     MSG_TRUNC in lpMsg->dwFlags, written at completion
+//   MSG-10    MSG_PEEK in lpMsg->dwFlags leaves the datagram queued
 // Datagram sockets only: the pages make WSARecvMsg a datagram (and raw)
 // socket function, and what either does on a stream socket is not said.
 #include <cstring>
@@ -205,6 +206,34 @@ WSAC_CASE_P(MsgTransfer, RefusedSendMsgNotIndicated, "MSG-8") {
     ObserveIndication("indication", ind);
     WSAC_EXPECT_TRUE("MSG-8", ind.has_value()) << "an accepted WSASendMsg was not indicated: " << observer.Describe(op);
   }
+}
+
+// MSG-10: a WSARecvMsg with MSG_PEEK gets the queued 40-byte datagram and
+// leaves it there; the next WSARecvMsg, without MSG_PEEK, gets it again.
+WSAC_CASE_P(MsgTransfer, PeekingRecvMsgLeavesDatagramQueued, "MSG-10") {
+  pair.SendFromPeer(CounterPattern(0, 40, 16));
+  pair.WaitUntilQueued(pair.a, 40);
+  char* peeked = FilledBuffer(100);
+  Operation& peek = PostRecvMsg({{100, peeked}}, nullptr, nullptr, MSG_PEEK);
+  ObserveCall("peek", peek.call_ret, peek.call_error);
+  WSAC_ASSERT_NE("MSG-10", peek.outcome, Outcome::Failed) << "a WSARecvMsg with MSG_PEEK failed: " << observer.Describe(peek);
+  std::optional<Indication> first = Finish(peek);
+  ObserveIndication("peek", first);
+  if (!first || first->error != 0) throw SetupFailed("the peeking WSARecvMsg did not complete: " + observer.Describe(peek));
+  WSAC_EXPECT_EQ("MSG-10", first->bytes, 40u);
+  WSAC_EXPECT_EQ("MSG-10", FirstMismatch(peeked, 40, 0, 16), -1) << "the peek did not copy the datagram";
+
+  char* taken = FilledBuffer(100);
+  Operation& take = PostRecvMsg({{100, taken}});
+  ObserveCall("take", take.call_ret, take.call_error);
+  if (take.outcome == Outcome::Failed)
+    throw SetupFailed("the WSARecvMsg after the peek was refused: " + observer.Describe(take));
+  std::optional<Indication> second = Finish(take);
+  ObserveIndication("take", second);
+  WSAC_ASSERT_TRUE("MSG-10", second.has_value()) << "the datagram peeked at was no longer queued: " << observer.Describe(take);
+  WSAC_EXPECT_EQ("MSG-10", second->error, 0u);
+  WSAC_EXPECT_EQ("MSG-10", second->bytes, 40u);
+  WSAC_EXPECT_EQ("MSG-10", FirstMismatch(taken, 40, 0, 16), -1) << "the receive after the peek got another datagram";
 }
 
 INSTANTIATE_TEST_SUITE_P(Msg, MsgTransfer,

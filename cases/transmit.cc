@@ -6,6 +6,7 @@
 //             FALSE + another error never
 //   XMIT-2/4  what goes out: head then tail, the elements in array order,
 //             and the total as the bytes transferred
+//   XMIT-5    TransmitFile is refused on a datagram socket
 // Neither function takes a completion routine, so the mechanisms are the
 // event, the port and polling.
 #include <array>
@@ -172,6 +173,44 @@ WSAC_CASE_P(Transmit, RefusedTransmitPacketsNotIndicated, "XMIT-3") {
     WSAC_EXPECT_TRUE("XMIT-3", ind.has_value()) << "an accepted TransmitPackets was not indicated: " << observer.Describe(op);
   }
 }
+
+class TransmitOnDatagram : public Transmit {};
+
+// XMIT-5: TransmitFile with a 16-byte head on a connected datagram socket
+// fails at once, is never indicated and sends nothing: the peer's first
+// datagram is the marker sent right after.
+WSAC_CASE_P(TransmitOnDatagram, TransmitFileRefused, "XMIT-5") {
+  const std::vector<char> head = CounterPattern(0, 16, 34);
+  Operation& op = TransmitHeadAndTail(LongLivedPattern(head), 16, nullptr, 0);
+  ObserveCall("transmitfile", op.call_ret, op.call_error);
+  if (op.outcome == Outcome::Failed) {
+    Report("XMIT-5", "refused with " + std::to_string(op.call_error));
+    WSAC_EXPECT_FALSE("XMIT-5", observer.IndicatedWithin(op)) << "the refused call was indicated: " << observer.Describe(op);
+  } else {
+    WSAC_ADD_FAILURE("XMIT-5") << "TransmitFile on a datagram socket was accepted: " << observer.Describe(op);
+    ObserveIndication("indication", Finish(op));
+  }
+  const std::vector<char> marker = CounterPattern(0, 20, 35);
+  char* marker_buf = LongLivedPattern(marker);
+  Operation& send = observer.NewOperation(pair.a);
+  WSABUF buf{20, marker_buf};
+  DWORD bytes = 0;
+  int ret = p.WSASend(pair.a, &buf, 1, &bytes, 0, &send.ov, nullptr);
+  if (observer.Track(send, ret, ret == 0 ? 0 : p.WSAGetLastError()) == Outcome::Failed)
+    throw SetupFailed("the marker datagram was refused: " + observer.Describe(send));
+  ObserveIndication("marker", Finish(send));
+  std::vector<char> got = pair.ReceiveOnPeer(100);
+  Observe("peer.bytes", static_cast<std::int64_t>(got.size()));
+  WSAC_EXPECT_EQ("XMIT-5", got.size(), 20u) << "the peer's first datagram is not the marker: TransmitFile sent something";
+  WSAC_EXPECT_EQ("XMIT-5", FirstMismatch(got, 0, 35), -1) << "the peer's first datagram is not the marker";
+}
+
+INSTANTIATE_TEST_SUITE_P(Transmit, TransmitOnDatagram,
+                         ValuesIn(Cross({.kinds = DatagramKinds(), .mechanisms = {Mechanism::Event, Mechanism::Port,
+                                                                                   Mechanism::Polling}})),
+                         ParamName);
+INSTANTIATE_TEST_SUITE_P(TransmitModes, TransmitOnDatagram, ValuesIn(OtherCreationsAndModes(DatagramKinds())),
+                         ParamName);
 
 INSTANTIATE_TEST_SUITE_P(Transmit, Transmit,
                          ValuesIn(Cross({.kinds = StreamKinds(), .mechanisms = {Mechanism::Event, Mechanism::Port,

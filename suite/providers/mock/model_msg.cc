@@ -40,6 +40,7 @@ int Core::WSARecvMsg(SOCKET s, LPWSAMSG msg, LPDWORD nbytes, LPWSAOVERLAPPED ov,
   // The input flags are read at the call; the output is written into
   // lpMsg->dwFlags at completion, never through this copy.
   DWORD flags = msg->dwFlags;
+  if (Fault(kFaultMsgPeekIgnored)) flags &= ~MSG_PEEK;
   const DWORD count = Fault(kFaultMsgFirstBufferOnly) ? std::min<DWORD>(msg->dwBufferCount, 1) : msg->dwBufferCount;
   sockaddr* from = Fault(kFaultMsgNameUnstored) ? nullptr : msg->name;
   return AfterExtensionCall(Receive(s, msg->lpBuffers, count, nbytes, &flags, from, from != nullptr ? &msg->namelen : nullptr,

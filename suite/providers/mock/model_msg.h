@@ -20,13 +20,15 @@ inline constexpr const char kFaultTransmitFileTailFirst[] = "transmitfile-tail-f
 inline constexpr const char kFaultTransmitPacketsRefusalSignalsEvent[] =
     "transmitpackets-refusal-signals-event";                                                                 // XMIT-3
 inline constexpr const char kFaultTransmitPacketsLastDropped[] = "transmitpackets-last-element-dropped";    // XMIT-4
+inline constexpr const char kFaultMsgPeekIgnored[] = "recvmsg-peek-ignored";                                // MSG-10
+inline constexpr const char kFaultTransmitFileDatagramSent[] = "transmitfile-datagram-sent";                // XMIT-5
 
 inline constexpr const char* kMsgFaults[] = {
     kFaultMsgRefusedSignalsEvent, kFaultMsgNullMsgEinval,       kFaultMsgNullNameAccepted,
     kFaultMsgNullControlAccepted, kFaultMsgFirstBufferOnly,     kFaultMsgNameUnstored,
     kFaultMsgTruncUnreported,     kFaultSendMsgRefusedSignalsEvent, kFaultSendMsgFirstBufferOnly,
     kFaultTransmitFileRefusalSignalsEvent, kFaultTransmitFileTailFirst, kFaultTransmitPacketsRefusalSignalsEvent,
-    kFaultTransmitPacketsLastDropped,
+    kFaultTransmitPacketsLastDropped, kFaultMsgPeekIgnored, kFaultTransmitFileDatagramSent,
 };
 
 }  // namespace wsac::mock

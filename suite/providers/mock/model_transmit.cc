@@ -3,7 +3,7 @@
 // so a stream peer receives them as TransmitFile's page orders them (head,
 // file, tail) and the operation is indicated like any send. The mock has no
 // files: a non-NULL hFile and file elements are refused (ERROR_INVALID_HANDLE,
-// WSAEOPNOTSUPP), and TransmitFile flags (TF_DISCONNECT, TF_REUSE_SOCKET, ...)
+// WSAEOPNOTSUPP); TransmitFile on a datagram socket is refused; TransmitFile flags (TF_DISCONNECT, TF_REUSE_SOCKET, ...)
 // are not modelled (WSAEOPNOTSUPP).
 #include <vector>
 
@@ -19,6 +19,14 @@ BOOL Core::TransmitFile(SOCKET s, HANDLE file, DWORD bytes, DWORD per_send, LPOV
   const char* fault = kFaultTransmitFileRefusalSignalsEvent;
   if (file != nullptr) {
     SetError(ERROR_INVALID_HANDLE);
+    return AfterExtensionCall(SOCKET_ERROR, ov, nullptr, fault) == 0;
+  }
+  // The page names no error for a socket that is not connection-oriented;
+  // the mock answers WSAEOPNOTSUPP.
+  int type = 0, type_len = sizeof type;
+  if (getsockopt(s, SOL_SOCKET, SO_TYPE, reinterpret_cast<char*>(&type), &type_len) == 0 && type != SOCK_STREAM &&
+      !Fault(kFaultTransmitFileDatagramSent)) {
+    SetError(WSAEOPNOTSUPP);
     return AfterExtensionCall(SOCKET_ERROR, ov, nullptr, fault) == 0;
   }
   if (reserved != 0) {

@@ -36,6 +36,10 @@ void AddMsgMutants(std::vector<MutantEntry>& out) {
        "a TransmitPackets it refuses still signals the caller's event, as if it had completed", false},
       {mock::kFaultTransmitPacketsLastDropped, "XMIT-4",
        "TransmitPackets stops one element short: the last memory element is never sent", false},
+      {mock::kFaultMsgPeekIgnored, "MSG-10",
+       "WSARecvMsg ignores MSG_PEEK in lpMsg->dwFlags: a peek takes the datagram off the queue", false},
+      {mock::kFaultTransmitFileDatagramSent, "XMIT-5",
+       "TransmitFile on a datagram socket sends the head and tail as a datagram instead of refusing", false},
   };
   const std::set<std::string> offered = MockFaultNames();
   for (const MutantInfo& m : switches)

@@ -26,7 +26,8 @@ TEST(MockProviderTest, NamesBuildAndFaults) {
                                            "recvmsg-trunc-unreported", "sendmsg-refusal-signals-event",
                                            "sendmsg-first-buffer-only", "transmitfile-refusal-signals-event",
                                            "transmitfile-tail-first", "transmitpackets-refusal-signals-event",
-                                           "transmitpackets-last-element-dropped"}));
+                                           "transmitpackets-last-element-dropped", "recvmsg-peek-ignored",
+                                           "transmitfile-datagram-sent"}));
   MockOptions bad;
   bad.faults = {"no-such-fault"};
   EXPECT_EQ(MakeMockProvider(bad), nullptr);
