@@ -1,9 +1,8 @@
-// Mutants of the MSG and XMIT statements (WSARecvMsg, WSASendMsg,
-// TransmitFile, TransmitPackets). The interceptor
+// Mutants of the MSG statements (WSARecvMsg, WSASendMsg). The interceptor
 // tracks the four transfers and WSAIoctl, not the extension functions, so
 // these are switches of the mock's model (model_msg.h): each gets the
-// WSAMSG or the transmit arguments wrong the way a provider that translates
-// them into a plain receive or send might.
+// WSAMSG wrong the way a provider that translates it into a plain receive
+// or send might.
 #include "suite/providers/mock/mock_provider.h"
 #include "suite/providers/mock/model_msg.h"
 #include "suite/providers/mutants/mutant_set.h"
@@ -29,17 +28,8 @@ void AddMsgMutants(std::vector<MutantEntry>& out) {
        "a WSASendMsg it refuses still signals the caller's event, as if it had completed", false},
       {mock::kFaultSendMsgFirstBufferOnly, "MSG-9",
        "WSASendMsg sends only lpMsg->lpBuffers[0], ignoring dwBufferCount", false},
-      {mock::kFaultTransmitFileRefusalSignalsEvent, "XMIT-1",
-       "a TransmitFile it refuses still signals the caller's event, as if it had completed", false},
-      {mock::kFaultTransmitFileTailFirst, "XMIT-2", "TransmitFile sends the tail buffer before the head buffer", false},
-      {mock::kFaultTransmitPacketsRefusalSignalsEvent, "XMIT-3",
-       "a TransmitPackets it refuses still signals the caller's event, as if it had completed", false},
-      {mock::kFaultTransmitPacketsLastDropped, "XMIT-4",
-       "TransmitPackets stops one element short: the last memory element is never sent", false},
       {mock::kFaultMsgPeekIgnored, "MSG-10",
        "WSARecvMsg ignores MSG_PEEK in lpMsg->dwFlags: a peek takes the datagram off the queue", false},
-      {mock::kFaultTransmitFileDatagramSent, "XMIT-5",
-       "TransmitFile on a datagram socket sends the head and tail as a datagram instead of refusing", false},
   };
   const std::set<std::string> offered = MockFaultNames();
   for (const MutantInfo& m : switches)

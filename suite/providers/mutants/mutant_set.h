@@ -48,6 +48,7 @@ void AddWindowsReferenceMutants(std::vector<MutantEntry>& out); // WIN
 void AddLegalMutants(std::vector<MutantEntry>& out);            // no statement broken
 // ---- extension functions: messages and transmit ----
 void AddMsgMutants(std::vector<MutantEntry>& out);              // MSG
+void AddTransmitMutants(std::vector<MutantEntry>& out);         // XMIT
 
 inline ULONG TotalLength(const WSABUF* bufs, DWORD count) {
   ULONG total = 0;

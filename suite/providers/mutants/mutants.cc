@@ -51,6 +51,7 @@ const std::vector<MutantEntry>& Entries() {
     AddLegalMutants(out);
     // ---- extension functions: messages and transmit ----
     AddMsgMutants(out);
+    AddTransmitMutants(out);
     return out;
   }();
   return entries;
