@@ -9,8 +9,14 @@
 
 namespace wsac {
 
+void AddOfferedModelSwitches(std::vector<MutantEntry>& out, const std::vector<MutantInfo>& switches) {
+  const std::set<std::string> offered = MockFaultNames();
+  for (const MutantInfo& m : switches)
+    if (offered.count(m.name) != 0) out.push_back({m, nullptr});
+}
+
 void AddMsgMutants(std::vector<MutantEntry>& out) {
-  const MutantInfo switches[] = {
+  AddOfferedModelSwitches(out, {
       {mock::kFaultMsgRefusedSignalsEvent, "MSG-1",
        "a WSARecvMsg it refuses still signals the caller's event, as if it had completed", false},
       {mock::kFaultMsgNullMsgEinval, "MSG-2", "a WSARecvMsg with lpMsg NULL fails WSAEINVAL instead of WSAEFAULT",
@@ -30,10 +36,7 @@ void AddMsgMutants(std::vector<MutantEntry>& out) {
        "WSASendMsg sends only lpMsg->lpBuffers[0], ignoring dwBufferCount", false},
       {mock::kFaultMsgPeekIgnored, "MSG-10",
        "WSARecvMsg ignores MSG_PEEK in lpMsg->dwFlags: a peek takes the datagram off the queue", false},
-  };
-  const std::set<std::string> offered = MockFaultNames();
-  for (const MutantInfo& m : switches)
-    if (offered.count(m.name) != 0) out.push_back({m, nullptr});
+  });
 }
 
 }  // namespace wsac

@@ -49,6 +49,8 @@ void AddLegalMutants(std::vector<MutantEntry>& out);            // no statement 
 // ---- extension functions: messages and transmit ----
 void AddMsgMutants(std::vector<MutantEntry>& out);              // MSG
 void AddTransmitMutants(std::vector<MutantEntry>& out);         // XMIT
+// The switches among `switches` that this build of the mock offers.
+void AddOfferedModelSwitches(std::vector<MutantEntry>& out, const std::vector<MutantInfo>& switches);
 
 inline ULONG TotalLength(const WSABUF* bufs, DWORD count) {
   ULONG total = 0;

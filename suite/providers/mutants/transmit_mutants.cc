@@ -9,7 +9,7 @@
 namespace wsac {
 
 void AddTransmitMutants(std::vector<MutantEntry>& out) {
-  const MutantInfo switches[] = {
+  AddOfferedModelSwitches(out, {
       {mock::kFaultTransmitFileRefusalSignalsEvent, "XMIT-1",
        "a TransmitFile it refuses still signals the caller's event, as if it had completed", false},
       {mock::kFaultTransmitFileTailFirst, "XMIT-2", "TransmitFile sends the tail buffer before the head buffer", false},
@@ -19,10 +19,7 @@ void AddTransmitMutants(std::vector<MutantEntry>& out) {
        "TransmitPackets stops one element short: the last memory element is never sent", false},
       {mock::kFaultTransmitFileDatagramSent, "XMIT-5",
        "TransmitFile on a datagram socket sends the head and tail as a datagram instead of refusing", false},
-  };
-  const std::set<std::string> offered = MockFaultNames();
-  for (const MutantInfo& m : switches)
-    if (offered.count(m.name) != 0) out.push_back({m, nullptr});
+  });
 }
 
 }  // namespace wsac
