@@ -187,6 +187,29 @@ class Provider {
   // which may be virtual (mock_model.h, "Time"). A case's deadlines read this
   // clock (suite/fixtures/deadline.h), never the machine's.
   virtual std::uint64_t GetTickCount64() = 0;
+
+  // ---- extension functions: messages and transmit ----
+  // Obtained per socket through SIO_GET_EXTENSION_FUNCTION_POINTER
+  // (WSAID_WSARECVMSG, WSAID_WSASENDMSG); a failure of that ioctl is the
+  // call's failure. Same three-way result as the transfers. lpMsg and what
+  // it points to (name, namelen, dwFlags, Control) stay the caller's until
+  // the indication: a receive writes the sender's address, namelen and
+  // dwFlags (MSG_TRUNC, MSG_CTRUNC) when it completes.
+  virtual int WSARecvMsg(SOCKET s, LPWSAMSG lpMsg, LPDWORD lpdwNumberOfBytesRecvd, LPWSAOVERLAPPED lpOverlapped,
+                         LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine) = 0;
+  virtual int WSASendMsg(SOCKET Handle, LPWSAMSG lpMsg, DWORD dwFlags, LPDWORD lpNumberOfBytesSent,
+                         LPWSAOVERLAPPED lpOverlapped, LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine) = 0;
+  // TransmitFile (WSAID_TRANSMITFILE) and TransmitPackets
+  // (WSAID_TRANSMITPACKETS), stream sockets. TRUE: completed, indicated
+  // already; FALSE with WSA_IO_PENDING (ERROR_IO_PENDING): indicated later;
+  // FALSE with another error: not initiated. No completion routine: an
+  // event, a port or polling tells the completion. hFile NULL sends only
+  // the head and tail buffers of lpTransmitBuffers.
+  virtual BOOL TransmitFile(SOCKET hSocket, HANDLE hFile, DWORD nNumberOfBytesToWrite, DWORD nNumberOfBytesPerSend,
+                            LPOVERLAPPED lpOverlapped, LPTRANSMIT_FILE_BUFFERS lpTransmitBuffers,
+                            DWORD dwReserved) = 0;
+  virtual BOOL TransmitPackets(SOCKET hSocket, LPTRANSMIT_PACKETS_ELEMENT lpPacketArray, DWORD nElementCount,
+                               DWORD nSendSize, LPOVERLAPPED lpOverlapped, DWORD dwFlags) = 0;
 };
 
 }  // namespace wsac

@@ -109,6 +109,24 @@ class ProviderWrapper : public Provider {
 
   std::uint64_t GetTickCount64() override { return target_->GetTickCount64(); }
 
+  // ---- extension functions: messages and transmit ----
+  int WSARecvMsg(SOCKET s, LPWSAMSG msg, LPDWORD recvd, LPWSAOVERLAPPED ov,
+                 LPWSAOVERLAPPED_COMPLETION_ROUTINE cr) override {
+    return target_->WSARecvMsg(s, msg, recvd, ov, cr);
+  }
+  int WSASendMsg(SOCKET s, LPWSAMSG msg, DWORD flags, LPDWORD sent, LPWSAOVERLAPPED ov,
+                 LPWSAOVERLAPPED_COMPLETION_ROUTINE cr) override {
+    return target_->WSASendMsg(s, msg, flags, sent, ov, cr);
+  }
+  BOOL TransmitFile(SOCKET s, HANDLE file, DWORD bytes, DWORD per_send, LPOVERLAPPED ov,
+                    LPTRANSMIT_FILE_BUFFERS buffers, DWORD reserved) override {
+    return target_->TransmitFile(s, file, bytes, per_send, ov, buffers, reserved);
+  }
+  BOOL TransmitPackets(SOCKET s, LPTRANSMIT_PACKETS_ELEMENT packets, DWORD count, DWORD send_size, LPOVERLAPPED ov,
+                       DWORD flags) override {
+    return target_->TransmitPackets(s, packets, count, send_size, ov, flags);
+  }
+
  private:
   std::unique_ptr<Provider> target_;
 };

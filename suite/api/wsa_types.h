@@ -381,3 +381,62 @@ namespace wsac {
 // code writes (HANDLE)s.
 inline HANDLE AsHandle(SOCKET s) { return reinterpret_cast<HANDLE>(static_cast<std::uintptr_t>(s)); }
 }  // namespace wsac
+
+// ---- extension functions: messages and transmit ----
+// WSAMSG and the extension function GUIDs of WSARecvMsg and WSASendMsg; the
+// Windows headers have them (ws2def.h, mswsock.h), the native build spells
+// them out in Windows layout.
+namespace wsac {
+#if defined(_WIN32)
+using ::LPWSAMSG;
+using ::WSAMSG;
+inline const GUID kWsaIdWSARecvMsg = WSAID_WSARECVMSG;
+inline const GUID kWsaIdWSASendMsg = WSAID_WSASENDMSG;
+inline const GUID kWsaIdTransmitFile = WSAID_TRANSMITFILE;
+inline const GUID kWsaIdTransmitPackets = WSAID_TRANSMITPACKETS;
+using ::LPTRANSMIT_FILE_BUFFERS;
+using ::LPTRANSMIT_PACKETS_ELEMENT;
+using ::TRANSMIT_FILE_BUFFERS;
+using ::TRANSMIT_PACKETS_ELEMENT;
+#else
+struct WSAMSG {
+  sockaddr* name;
+  INT namelen;
+  LPWSABUF lpBuffers;
+  DWORD dwBufferCount;
+  WSABUF Control;
+  DWORD dwFlags;
+};
+using LPWSAMSG = WSAMSG*;
+constexpr DWORD MSG_TRUNC = 0x0100;
+constexpr DWORD MSG_CTRUNC = 0x0200;
+inline constexpr GUID kWsaIdWSARecvMsg{0xf689d7c8, 0x6f1f, 0x436b, {0x8a, 0x53, 0xe5, 0x4f, 0xe3, 0x51, 0xc3, 0x22}};
+inline constexpr GUID kWsaIdWSASendMsg{0xa441e712, 0x754f, 0x43ca, {0x84, 0xa7, 0x0d, 0xee, 0x44, 0xcf, 0x60, 0x6d}};
+inline constexpr GUID kWsaIdTransmitFile{0xb5367df0, 0xcbac, 0x11cf, {0x95, 0xca, 0x00, 0x80, 0x5f, 0x48, 0xa1, 0x92}};
+inline constexpr GUID kWsaIdTransmitPackets{0xd9689da0, 0x1f90, 0x11d3, {0x99, 0x71, 0x00, 0xc0, 0x4f, 0x68, 0xc8, 0x76}};
+struct TRANSMIT_FILE_BUFFERS {
+  LPVOID Head;
+  DWORD HeadLength;
+  LPVOID Tail;
+  DWORD TailLength;
+};
+using LPTRANSMIT_FILE_BUFFERS = TRANSMIT_FILE_BUFFERS*;
+// Windows' nameless struct inside the union holds nFileOffset and hFile;
+// the suite sends memory elements only, so it is spelled as a named member.
+struct TRANSMIT_PACKETS_ELEMENT {
+  ULONG dwElFlags;
+  ULONG cLength;
+  union {
+    struct {
+      std::int64_t nFileOffset;
+      HANDLE hFile;
+    } file;
+    LPVOID pBuffer;
+  };
+};
+using LPTRANSMIT_PACKETS_ELEMENT = TRANSMIT_PACKETS_ELEMENT*;
+constexpr ULONG TP_ELEMENT_MEMORY = 1;
+constexpr ULONG TP_ELEMENT_FILE = 2;
+constexpr ULONG TP_ELEMENT_EOP = 4;
+#endif
+}  // namespace wsac

@@ -853,6 +853,7 @@ void Core::FillFromDatagramLocked(const OpPtr& op, const Datagram& dg) {
   const std::size_t n = std::min(dg.data.size(), op->capacity);
   Scatter(*op, n, [&](std::size_t off, char* dst, std::size_t len) { std::memcpy(dst, dg.data.data() + off, len); });
   if (op->from != nullptr) EncodeSockaddr(dg.from, op->from, op->fromlen);
+  if (op->msg != nullptr) StoreMsgFlagsLocked(*op, dg.data.size() > op->capacity);
   if (dg.data.size() > op->capacity) {
     op->out_flags |= MSG_PARTIAL;
     CompleteLocked(op, WSAEMSGSIZE, STATUS_BUFFER_OVERFLOW, ToDword(n));
@@ -1304,7 +1305,8 @@ int CaptureBuffers(LPWSABUF bufs, DWORD count, std::vector<WSABUF>* out, std::si
 }  // namespace
 
 int Core::Receive(SOCKET h, LPWSABUF bufs, DWORD count, LPDWORD nbytes, LPDWORD flags, sockaddr* from,
-                  LPINT fromlen, bool is_from, LPWSAOVERLAPPED ov, LPWSAOVERLAPPED_COMPLETION_ROUTINE cr) {
+                  LPINT fromlen, bool is_from, LPWSAOVERLAPPED ov, LPWSAOVERLAPPED_COMPLETION_ROUTINE cr,
+                  LPWSAMSG msg) {
   Lock lk = Enter();
   SocketPtr s = FindSocketLocked(h);
   if (!s) return Fail(WSAENOTSOCK);
@@ -1336,6 +1338,7 @@ int Core::Receive(SOCKET h, LPWSABUF bufs, DWORD count, LPDWORD nbytes, LPDWORD 
   op->indicate = ov != nullptr;
   op->may_pend = async;
   op->in_flags = in_flags;
+  op->msg = msg;
   if (is_from && !stream) {
     op->from = from;
     op->fromlen = fromlen;

@@ -263,6 +263,9 @@ struct Op {
   // ioctl
   DWORD code = 0;
 
+  // WSARecvMsg: the caller's WSAMSG, whose dwFlags the completion writes.
+  LPWSAMSG msg = nullptr;
+
   // result
   int error = 0;
   DWORD status = STATUS_PENDING;
@@ -358,7 +361,8 @@ class Core : public std::enable_shared_from_this<Core> {
 
   // WSARecv (from == fromlen == NULL, is_from false) and WSARecvFrom.
   int Receive(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD nbytes, LPDWORD flags, sockaddr* from,
-              LPINT fromlen, bool is_from, LPWSAOVERLAPPED ov, LPWSAOVERLAPPED_COMPLETION_ROUTINE cr);
+              LPINT fromlen, bool is_from, LPWSAOVERLAPPED ov, LPWSAOVERLAPPED_COMPLETION_ROUTINE cr,
+              LPWSAMSG msg = nullptr);
   // WSASend (to NULL, is_to false) and WSASendTo.
   int Send(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD nbytes, DWORD flags, const sockaddr* to,
            int tolen, bool is_to, LPWSAOVERLAPPED ov, LPWSAOVERLAPPED_COMPLETION_ROUTINE cr);
@@ -530,6 +534,23 @@ class Core : public std::enable_shared_from_this<Core> {
   std::condition_variable worker_cv_;
   std::thread worker_;
   bool stopping_ = false;
+
+  // ---- extension functions: messages and transmit (model_msg.cc, model_transmit.cc) ----
+ public:
+  int WSARecvMsg(SOCKET s, LPWSAMSG msg, LPDWORD nbytes, LPWSAOVERLAPPED ov, LPWSAOVERLAPPED_COMPLETION_ROUTINE cr);
+  int WSASendMsg(SOCKET s, LPWSAMSG msg, DWORD flags, LPDWORD nbytes, LPWSAOVERLAPPED ov,
+                 LPWSAOVERLAPPED_COMPLETION_ROUTINE cr);
+  BOOL TransmitFile(SOCKET s, HANDLE file, DWORD bytes, DWORD per_send, LPOVERLAPPED ov,
+                    LPTRANSMIT_FILE_BUFFERS buffers, DWORD reserved);
+  BOOL TransmitPackets(SOCKET s, LPTRANSMIT_PACKETS_ELEMENT packets, DWORD count, DWORD send_size, LPOVERLAPPED ov,
+                       DWORD flags);
+
+ private:
+  // A WSARecvMsg's datagram placed: writes lpMsg->dwFlags (MSG_TRUNC).
+  void StoreMsgFlagsLocked(Op& op, bool truncated);
+  // An extension function's call ended (ret, the error just set): a model
+  // fault may mishandle a refusal of ov; returns ret with the error as it was.
+  int AfterExtensionCall(int ret, LPWSAOVERLAPPED ov, LPWSAOVERLAPPED_COMPLETION_ROUTINE cr, const char* fault);
 };
 
 }  // namespace wsac::mock

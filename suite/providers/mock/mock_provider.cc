@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "suite/providers/mock/mock_model.h"
+#include "suite/providers/mock/model_msg.h"
 
 namespace wsac {
 namespace {
@@ -104,6 +105,24 @@ class MockProvider final : public Provider {
 
   std::uint64_t GetTickCount64() override { return core_->GetTickCount64(); }
 
+  // ---- extension functions: messages and transmit ----
+  int WSARecvMsg(SOCKET s, LPWSAMSG msg, LPDWORD recvd, LPWSAOVERLAPPED ov,
+                 LPWSAOVERLAPPED_COMPLETION_ROUTINE cr) override {
+    return core_->WSARecvMsg(s, msg, recvd, ov, cr);
+  }
+  int WSASendMsg(SOCKET s, LPWSAMSG msg, DWORD flags, LPDWORD sent, LPWSAOVERLAPPED ov,
+                 LPWSAOVERLAPPED_COMPLETION_ROUTINE cr) override {
+    return core_->WSASendMsg(s, msg, flags, sent, ov, cr);
+  }
+  BOOL TransmitFile(SOCKET s, HANDLE file, DWORD bytes, DWORD per_send, LPOVERLAPPED ov,
+                    LPTRANSMIT_FILE_BUFFERS buffers, DWORD reserved) override {
+    return core_->TransmitFile(s, file, bytes, per_send, ov, buffers, reserved);
+  }
+  BOOL TransmitPackets(SOCKET s, LPTRANSMIT_PACKETS_ELEMENT packets, DWORD count, DWORD send_size, LPOVERLAPPED ov,
+                       DWORD flags) override {
+    return core_->TransmitPackets(s, packets, count, send_size, ov, flags);
+  }
+
  private:
   std::shared_ptr<mock::Core> core_;
 };
@@ -111,9 +130,12 @@ class MockProvider final : public Provider {
 }  // namespace
 
 std::set<std::string> MockFaultNames() {
-  return {mock::kFaultRcvbuf0StreamDrops, mock::kFaultRcvbuf0DgramKeeps, mock::kFaultNoBuffering,
+  std::set<std::string> names{mock::kFaultRcvbuf0StreamDrops, mock::kFaultRcvbuf0DgramKeeps, mock::kFaultNoBuffering,
           mock::kFaultClosesocketLeavesPending, mock::kFaultStreamWaitsToFill,
           mock::kFaultDatagramTruncationKeepsRest};
+  // ---- extension functions: messages and transmit ----
+  for (const char* name : mock::kMsgFaults) names.insert(name);
+  return names;
 }
 
 std::unique_ptr<Provider> MakeMockProvider(const MockOptions& options) {

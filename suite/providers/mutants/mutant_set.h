@@ -46,6 +46,11 @@ void AddDatagramMutants(std::vector<MutantEntry>& out);         // DGRAM
 void AddIoctlMutants(std::vector<MutantEntry>& out);            // IOCTL
 void AddWindowsReferenceMutants(std::vector<MutantEntry>& out); // WIN
 void AddLegalMutants(std::vector<MutantEntry>& out);            // no statement broken
+// ---- extension functions: messages and transmit ----
+void AddMsgMutants(std::vector<MutantEntry>& out);              // MSG
+void AddTransmitMutants(std::vector<MutantEntry>& out);         // XMIT
+// The switches among `switches` that this build of the mock offers.
+void AddOfferedModelSwitches(std::vector<MutantEntry>& out, const std::vector<MutantInfo>& switches);
 
 inline ULONG TotalLength(const WSABUF* bufs, DWORD count) {
   ULONG total = 0;

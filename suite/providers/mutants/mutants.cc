@@ -49,6 +49,9 @@ const std::vector<MutantEntry>& Entries() {
     for (const MutantInfo& m : kModelSwitches)
       if (offered.count(m.name) != 0) out.push_back({m, nullptr});
     AddLegalMutants(out);
+    // ---- extension functions: messages and transmit ----
+    AddMsgMutants(out);
+    AddTransmitMutants(out);
     return out;
   }();
   return entries;

@@ -183,6 +183,45 @@ class WinsockProvider final : public Provider {
 
   const std::string build_;
   const std::vector<WSAPROTOCOL_INFOW> entries_;  // at most one per family and type
+
+  // ---- extension functions: messages and transmit ----
+ public:
+  int WSARecvMsg(SOCKET s, LPWSAMSG lpMsg, LPDWORD lpdwNumberOfBytesRecvd, LPWSAOVERLAPPED lpOverlapped,
+                 LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine) override {
+    LPFN_WSARECVMSG fn = nullptr;
+    if (!ExtensionFunction(s, kWsaIdWSARecvMsg, &fn)) return SOCKET_ERROR;
+    return fn(s, lpMsg, lpdwNumberOfBytesRecvd, lpOverlapped, lpCompletionRoutine);
+  }
+  int WSASendMsg(SOCKET Handle, LPWSAMSG lpMsg, DWORD dwFlags, LPDWORD lpNumberOfBytesSent,
+                 LPWSAOVERLAPPED lpOverlapped, LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine) override {
+    LPFN_WSASENDMSG fn = nullptr;
+    if (!ExtensionFunction(Handle, kWsaIdWSASendMsg, &fn)) return SOCKET_ERROR;
+    return fn(Handle, lpMsg, dwFlags, lpNumberOfBytesSent, lpOverlapped, lpCompletionRoutine);
+  }
+  BOOL TransmitFile(SOCKET hSocket, HANDLE hFile, DWORD nNumberOfBytesToWrite, DWORD nNumberOfBytesPerSend,
+                    LPOVERLAPPED lpOverlapped, LPTRANSMIT_FILE_BUFFERS lpTransmitBuffers, DWORD dwReserved) override {
+    LPFN_TRANSMITFILE fn = nullptr;
+    if (!ExtensionFunction(hSocket, kWsaIdTransmitFile, &fn)) return FALSE;
+    return fn(hSocket, hFile, nNumberOfBytesToWrite, nNumberOfBytesPerSend, lpOverlapped, lpTransmitBuffers,
+              dwReserved);
+  }
+  BOOL TransmitPackets(SOCKET hSocket, LPTRANSMIT_PACKETS_ELEMENT lpPacketArray, DWORD nElementCount,
+                       DWORD nSendSize, LPOVERLAPPED lpOverlapped, DWORD dwFlags) override {
+    LPFN_TRANSMITPACKETS fn = nullptr;
+    if (!ExtensionFunction(hSocket, kWsaIdTransmitPackets, &fn)) return FALSE;
+    return fn(hSocket, lpPacketArray, nElementCount, nSendSize, lpOverlapped, dwFlags);
+  }
+
+ private:
+  // The pointer an application would call for this socket, asked for at
+  // each call (providers differ per socket); false with the ioctl's error
+  // left in place when the socket's provider does not offer it.
+  template <class Fn>
+  static bool ExtensionFunction(SOCKET s, GUID id, Fn* fn) {
+    DWORD returned = 0;
+    return ::WSAIoctl(s, SIO_GET_EXTENSION_FUNCTION_POINTER, &id, sizeof id, fn, sizeof *fn, &returned, nullptr,
+                      nullptr) == 0;
+  }
 };
 
 }  // namespace

@@ -26,7 +26,9 @@ const std::map<std::string, std::string> kPartA = {
 
 // File order of the groups; S (part A) first.
 const std::vector<std::string> kGroupOrder = {"S",     "IND",   "ARG", "EVT", "APC", "IOCP", "CLOSE",
-                                              "DGRAM", "IOCTL", "BAD", "ERR", "WIN", "APP"};
+                                              "DGRAM", "IOCTL", "BAD", "ERR", "WIN", "APP",
+                                              // ---- extension functions: messages and transmit ----
+                                              "MSG", "XMIT"};
 
 std::string GroupOf(std::string_view id) {
   auto dash = id.find('-');

@@ -18,7 +18,16 @@ TEST(MockProviderTest, NamesBuildAndFaults) {
   const auto faults = MockFaultNames();
   EXPECT_EQ(faults, (std::set<std::string>{"rcvbuf0-stream-drops", "rcvbuf0-dgram-keeps", "no-buffering",
                                            "closesocket-leaves-pending", "stream-waits-to-fill",
-                                           "datagram-truncation-keeps-rest"}));
+                                           "datagram-truncation-keeps-rest",
+                                           // ---- extension functions: messages and transmit ----
+                                           "recvmsg-refusal-signals-event", "recvmsg-null-msg-einval",
+                                           "recvmsg-null-name-accepted", "recvmsg-null-control-accepted",
+                                           "recvmsg-first-buffer-only", "recvmsg-name-unstored",
+                                           "recvmsg-trunc-unreported", "sendmsg-refusal-signals-event",
+                                           "sendmsg-first-buffer-only", "transmitfile-refusal-signals-event",
+                                           "transmitfile-tail-first", "transmitpackets-refusal-signals-event",
+                                           "transmitpackets-last-element-dropped", "recvmsg-peek-ignored",
+                                           "transmitfile-datagram-sent"}));
   MockOptions bad;
   bad.faults = {"no-such-fault"};
   EXPECT_EQ(MakeMockProvider(bad), nullptr);
