@@ -1442,8 +1442,12 @@ int Core::WSAIoctl(SOCKET h, DWORD code, LPVOID in, DWORD cb_in, LPVOID out, DWO
     const u_long v = static_cast<u_long>(s->type == SOCK_STREAM ? s->rcvq.size() : s->dgq_bytes);
     std::memcpy(out, &v, sizeof(v));
     result_bytes = sizeof(u_long);
-  } else if (code == static_cast<DWORD>(SIO_BASE_HANDLE)) {
-    // The mock is a base provider: each socket is its own base handle.
+  } else if (code == static_cast<DWORD>(SIO_BASE_HANDLE) || code == static_cast<DWORD>(SIO_BSP_HANDLE) ||
+             code == static_cast<DWORD>(SIO_BSP_HANDLE_SELECT) || code == static_cast<DWORD>(SIO_BSP_HANDLE_POLL)) {
+    // The mock is a base provider: each socket is its own base handle, and
+    // the handle select() and WSAPoll() use (HANDLE-1..3). The poll handle is
+    // asked for synchronously only (HANDLE-5).
+    if (code == static_cast<DWORD>(SIO_BSP_HANDLE_POLL) && ov != nullptr) return Fail(WSAEFAULT);
     if (out == nullptr || cb_out < sizeof(SOCKET)) return Fail(WSAEFAULT);
     std::memcpy(out, &h, sizeof h);
     result_bytes = sizeof(SOCKET);

@@ -52,6 +52,8 @@ const std::vector<MutantEntry>& Entries() {
     // ---- extension functions: messages and transmit ----
     AddMsgMutants(out);
     AddTransmitMutants(out);
+    // ---- handles ----
+    AddHandleMutants(out);
     return out;
   }();
   return entries;
