@@ -51,6 +51,7 @@ void AddMsgMutants(std::vector<MutantEntry>& out);              // MSG
 void AddTransmitMutants(std::vector<MutantEntry>& out);         // XMIT
 // ---- handles ----
 void AddHandleMutants(std::vector<MutantEntry>& out);           // HANDLE
+void AddFileMutants(std::vector<MutantEntry>& out);             // FILE
 // The switches among `switches` that this build of the mock offers.
 void AddOfferedModelSwitches(std::vector<MutantEntry>& out, const std::vector<MutantInfo>& switches);
 

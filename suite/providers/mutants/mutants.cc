@@ -54,6 +54,7 @@ const std::vector<MutantEntry>& Entries() {
     AddTransmitMutants(out);
     // ---- handles ----
     AddHandleMutants(out);
+    AddFileMutants(out);
     return out;
   }();
   return entries;

@@ -30,7 +30,7 @@ const std::vector<std::string> kGroupOrder = {"S",     "IND",   "ARG", "EVT", "A
                                               // ---- extension functions: messages and transmit ----
                                               "MSG", "XMIT",
                                               // ---- handles ----
-                                              "HANDLE"};
+                                              "HANDLE", "FILE"};
 
 std::string GroupOf(std::string_view id) {
   auto dash = id.find('-');
