@@ -224,6 +224,11 @@ class Provider {
                          LPOVERLAPPED lpOverlapped) = 0;
   virtual BOOL GetOverlappedResult(HANDLE hFile, LPOVERLAPPED lpOverlapped, LPDWORD lpNumberOfBytesTransferred,
                                    BOOL bWait) = 0;
+  // Dequeues up to ulCount packets in one call: TRUE with
+  // *ulNumEntriesRemoved >= 1, or FALSE (WAIT_TIMEOUT when none came).
+  virtual BOOL GetQueuedCompletionStatusEx(HANDLE CompletionPort, LPOVERLAPPED_ENTRY lpCompletionPortEntries,
+                                           ULONG ulCount, PULONG ulNumEntriesRemoved, DWORD dwMilliseconds,
+                                           BOOL fAlertable) = 0;
 };
 
 }  // namespace wsac

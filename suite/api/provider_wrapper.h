@@ -138,6 +138,10 @@ class ProviderWrapper : public Provider {
   BOOL GetOverlappedResult(HANDLE file, LPOVERLAPPED ov, LPDWORD transferred, BOOL wait) override {
     return target_->GetOverlappedResult(file, ov, transferred, wait);
   }
+  BOOL GetQueuedCompletionStatusEx(HANDLE port, LPOVERLAPPED_ENTRY entries, ULONG count, PULONG removed, DWORD ms,
+                                   BOOL alertable) override {
+    return target_->GetQueuedCompletionStatusEx(port, entries, count, removed, ms, alertable);
+  }
 
  private:
   std::unique_ptr<Provider> target_;

@@ -145,6 +145,15 @@ struct OVERLAPPED {
 };
 using WSAOVERLAPPED = OVERLAPPED;
 using LPOVERLAPPED = OVERLAPPED*;
+// ---- handles and port accounting ----
+struct OVERLAPPED_ENTRY {
+  ULONG_PTR lpCompletionKey;
+  LPOVERLAPPED lpOverlapped;
+  ULONG_PTR Internal;
+  DWORD dwNumberOfBytesTransferred;
+};
+using LPOVERLAPPED_ENTRY = OVERLAPPED_ENTRY*;
+using PULONG = ULONG*;
 using LPWSAOVERLAPPED = WSAOVERLAPPED*;
 
 using LPWSAOVERLAPPED_COMPLETION_ROUTINE = void (*)(DWORD dwError, DWORD cbTransferred,

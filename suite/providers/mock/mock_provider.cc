@@ -136,6 +136,10 @@ class MockProvider final : public Provider {
   BOOL GetOverlappedResult(HANDLE file, LPOVERLAPPED ov, LPDWORD transferred, BOOL wait) override {
     return core_->GetOverlappedResult(file, ov, transferred, wait);
   }
+  BOOL GetQueuedCompletionStatusEx(HANDLE port, LPOVERLAPPED_ENTRY entries, ULONG count, PULONG removed, DWORD ms,
+                                   BOOL alertable) override {
+    return core_->GetQueuedCompletionStatusEx(port, entries, count, removed, ms, alertable);
+  }
 
  private:
   std::shared_ptr<mock::Core> core_;

@@ -52,6 +52,7 @@ void AddTransmitMutants(std::vector<MutantEntry>& out);         // XMIT
 // ---- handles ----
 void AddHandleMutants(std::vector<MutantEntry>& out);           // HANDLE
 void AddFileMutants(std::vector<MutantEntry>& out);             // FILE
+void AddPortBatchMutants(std::vector<MutantEntry>& out);        // PORTX
 // The switches among `switches` that this build of the mock offers.
 void AddOfferedModelSwitches(std::vector<MutantEntry>& out, const std::vector<MutantInfo>& switches);
 

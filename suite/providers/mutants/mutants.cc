@@ -55,6 +55,7 @@ const std::vector<MutantEntry>& Entries() {
     // ---- handles ----
     AddHandleMutants(out);
     AddFileMutants(out);
+    AddPortBatchMutants(out);
     return out;
   }();
   return entries;

@@ -226,6 +226,11 @@ class WinsockProvider final : public Provider {
                            BOOL bWait) override {
     return ::GetOverlappedResult(hFile, lpOverlapped, lpNumberOfBytesTransferred, bWait);
   }
+  BOOL GetQueuedCompletionStatusEx(HANDLE CompletionPort, LPOVERLAPPED_ENTRY lpCompletionPortEntries, ULONG ulCount,
+                                   PULONG ulNumEntriesRemoved, DWORD dwMilliseconds, BOOL fAlertable) override {
+    return ::GetQueuedCompletionStatusEx(CompletionPort, lpCompletionPortEntries, ulCount, ulNumEntriesRemoved,
+                                         dwMilliseconds, fAlertable);
+  }
 
  private:
   // The pointer an application would call for this socket, asked for at

@@ -30,7 +30,7 @@ const std::vector<std::string> kGroupOrder = {"S",     "IND",   "ARG", "EVT", "A
                                               // ---- extension functions: messages and transmit ----
                                               "MSG", "XMIT",
                                               // ---- handles ----
-                                              "HANDLE", "FILE"};
+                                              "HANDLE", "FILE", "PORTX"};
 
 std::string GroupOf(std::string_view id) {
   auto dash = id.find('-');
