@@ -182,6 +182,17 @@ void PrintMutants() {
 }  // namespace
 
 int main(int argc, char** argv) {
+#if defined(_WIN32)
+  // A provider that faults (Wine 8.0's SIO_BASE_HANDLE writes through a NULL
+  // lpvOutBuffer) ends the runner at once, with the exception code as its
+  // exit code. Left to Wine, the fault starts winedbg, which takes seconds
+  // and under load outlasts the case deadline: one fault would read CRASH or
+  // TIMEOUT by chance.
+  ::SetUnhandledExceptionFilter([](EXCEPTION_POINTERS* info) -> LONG {
+    ::TerminateProcess(::GetCurrentProcess(), info->ExceptionRecord->ExceptionCode);
+    return EXCEPTION_EXECUTE_HANDLER;
+  });
+#endif
   Options options;
   if (std::string error = ParseOptions(&argc, argv, &options); !error.empty()) return Usage(error);
 

@@ -210,6 +210,25 @@ class Provider {
                             DWORD dwReserved) = 0;
   virtual BOOL TransmitPackets(SOCKET hSocket, LPTRANSMIT_PACKETS_ELEMENT lpPacketArray, DWORD nElementCount,
                                DWORD nSendSize, LPOVERLAPPED lpOverlapped, DWORD dwFlags) = 0;
+
+  // ---- handles: a socket as a file handle ----
+  // An IFS provider's socket is a file handle (the Socket Handles page): the
+  // kernel32 file functions take it. Win32 results: BOOL with GetLastError
+  // (ERROR_IO_PENDING, ERROR_IO_INCOMPLETE share their numbers with the WSA
+  // codes). ReadFile and WriteFile with an OVERLAPPED follow the same
+  // three-way contract as WSARecv and WSASend, without a completion routine.
+  virtual DWORD GetFileType(HANDLE hFile) = 0;
+  virtual BOOL ReadFile(HANDLE hFile, LPVOID lpBuffer, DWORD nNumberOfBytesToRead, LPDWORD lpNumberOfBytesRead,
+                        LPOVERLAPPED lpOverlapped) = 0;
+  virtual BOOL WriteFile(HANDLE hFile, LPCVOID lpBuffer, DWORD nNumberOfBytesToWrite, LPDWORD lpNumberOfBytesWritten,
+                         LPOVERLAPPED lpOverlapped) = 0;
+  virtual BOOL GetOverlappedResult(HANDLE hFile, LPOVERLAPPED lpOverlapped, LPDWORD lpNumberOfBytesTransferred,
+                                   BOOL bWait) = 0;
+  // Dequeues up to ulCount packets in one call: TRUE with
+  // *ulNumEntriesRemoved >= 1, or FALSE (WAIT_TIMEOUT when none came).
+  virtual BOOL GetQueuedCompletionStatusEx(HANDLE CompletionPort, LPOVERLAPPED_ENTRY lpCompletionPortEntries,
+                                           ULONG ulCount, PULONG ulNumEntriesRemoved, DWORD dwMilliseconds,
+                                           BOOL fAlertable) = 0;
 };
 
 }  // namespace wsac

@@ -127,6 +127,22 @@ class ProviderWrapper : public Provider {
     return target_->TransmitPackets(s, packets, count, send_size, ov, flags);
   }
 
+  // ---- handles: a socket as a file handle ----
+  DWORD GetFileType(HANDLE file) override { return target_->GetFileType(file); }
+  BOOL ReadFile(HANDLE file, LPVOID buf, DWORD len, LPDWORD read, LPOVERLAPPED ov) override {
+    return target_->ReadFile(file, buf, len, read, ov);
+  }
+  BOOL WriteFile(HANDLE file, LPCVOID buf, DWORD len, LPDWORD written, LPOVERLAPPED ov) override {
+    return target_->WriteFile(file, buf, len, written, ov);
+  }
+  BOOL GetOverlappedResult(HANDLE file, LPOVERLAPPED ov, LPDWORD transferred, BOOL wait) override {
+    return target_->GetOverlappedResult(file, ov, transferred, wait);
+  }
+  BOOL GetQueuedCompletionStatusEx(HANDLE port, LPOVERLAPPED_ENTRY entries, ULONG count, PULONG removed, DWORD ms,
+                                   BOOL alertable) override {
+    return target_->GetQueuedCompletionStatusEx(port, entries, count, removed, ms, alertable);
+  }
+
  private:
   std::unique_ptr<Provider> target_;
 };

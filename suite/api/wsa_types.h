@@ -119,6 +119,7 @@ using ULONG_PTR = std::uintptr_t;
 using PULONG_PTR = ULONG_PTR*;
 using HANDLE = void*;
 using LPVOID = void*;
+using LPCVOID = const void*;
 using LPDWORD = DWORD*;
 using LPINT = int*;
 using WSAEVENT = HANDLE;
@@ -144,6 +145,15 @@ struct OVERLAPPED {
 };
 using WSAOVERLAPPED = OVERLAPPED;
 using LPOVERLAPPED = OVERLAPPED*;
+// ---- handles and port accounting ----
+struct OVERLAPPED_ENTRY {
+  ULONG_PTR lpCompletionKey;
+  LPOVERLAPPED lpOverlapped;
+  ULONG_PTR Internal;
+  DWORD dwNumberOfBytesTransferred;
+};
+using LPOVERLAPPED_ENTRY = OVERLAPPED_ENTRY*;
+using PULONG = ULONG*;
 using LPWSAOVERLAPPED = WSAOVERLAPPED*;
 
 using LPWSAOVERLAPPED_COMPLETION_ROUTINE = void (*)(DWORD dwError, DWORD cbTransferred,
@@ -296,6 +306,14 @@ constexpr DWORD SIO_ROUTING_INTERFACE_CHANGE = 0x88000015u;
 constexpr DWORD SIO_ADDRESS_LIST_QUERY = 0x48000016u;
 constexpr DWORD SIO_ADDRESS_LIST_CHANGE = 0x28000017u;
 constexpr DWORD SIO_BASE_HANDLE = 0x48000022u;
+// ---- handles ----
+constexpr DWORD FILE_TYPE_UNKNOWN = 0x0000;
+constexpr DWORD FILE_TYPE_DISK = 0x0001;
+constexpr DWORD FILE_TYPE_CHAR = 0x0002;
+constexpr DWORD FILE_TYPE_PIPE = 0x0003;
+constexpr DWORD SIO_BSP_HANDLE = 0x4800001Bu;
+constexpr DWORD SIO_BSP_HANDLE_SELECT = 0x4800001Cu;
+constexpr DWORD SIO_BSP_HANDLE_POLL = 0x4800001Du;
 
 // Wait results.
 constexpr DWORD WAIT_OBJECT_0 = 0;

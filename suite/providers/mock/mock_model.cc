@@ -1442,8 +1442,12 @@ int Core::WSAIoctl(SOCKET h, DWORD code, LPVOID in, DWORD cb_in, LPVOID out, DWO
     const u_long v = static_cast<u_long>(s->type == SOCK_STREAM ? s->rcvq.size() : s->dgq_bytes);
     std::memcpy(out, &v, sizeof(v));
     result_bytes = sizeof(u_long);
-  } else if (code == static_cast<DWORD>(SIO_BASE_HANDLE)) {
-    // The mock is a base provider: each socket is its own base handle.
+  } else if (code == static_cast<DWORD>(SIO_BASE_HANDLE) || code == static_cast<DWORD>(SIO_BSP_HANDLE) ||
+             code == static_cast<DWORD>(SIO_BSP_HANDLE_SELECT) || code == static_cast<DWORD>(SIO_BSP_HANDLE_POLL)) {
+    // The mock is a base provider: each socket is its own base handle, and
+    // the handle select() and WSAPoll() use (HANDLE-1..3). The poll handle is
+    // asked for synchronously only (HANDLE-5).
+    if (code == static_cast<DWORD>(SIO_BSP_HANDLE_POLL) && ov != nullptr) return Fail(WSAEFAULT);
     if (out == nullptr || cb_out < sizeof(SOCKET)) return Fail(WSAEFAULT);
     std::memcpy(out, &h, sizeof h);
     result_bytes = sizeof(SOCKET);
@@ -1619,6 +1623,36 @@ BOOL Core::GetQueuedCompletionStatus(HANDLE port, LPDWORD bytes, PULONG_PTR key,
   *key = packet.key;
   *ov = packet.ov;
   if (packet.error != 0) return FailWith(packet.error, FALSE);
+  return TRUE;
+}
+
+// GetQueuedCompletionStatusEx waits as GetQueuedCompletionStatus does for
+// the first packet, then takes the packets already queued behind it, up to
+// ulCount, in FIFO order. Under chaos the batch may stop early (the page
+// promises at least one entry, not all that are queued). An entry's Internal
+// carries the packet's error (0 for success) where Windows puts the
+// operation's NTSTATUS. fAlertable is not modelled: no APCs run in this wait.
+BOOL Core::GetQueuedCompletionStatusEx(HANDLE port, LPOVERLAPPED_ENTRY entries, ULONG count, PULONG removed,
+                                       DWORD ms, BOOL alertable) {
+  (void)alertable;
+  Lock lk = Enter();
+  if (entries == nullptr || removed == nullptr || count == 0) return FailWith(ERROR_INVALID_PARAMETER, FALSE);
+  *removed = 0;
+  auto it = ports_.find(reinterpret_cast<std::uintptr_t>(port));
+  if (it == ports_.end()) return FailWith(ERROR_INVALID_HANDLE, FALSE);
+  std::shared_ptr<Port> p = it->second;
+  WaitLocked(lk, DeadlineAfterLocked(ms), "GetQueuedCompletionStatusEx",
+             [&] { return !p->packets.empty() || p->closed; });
+  if (p->packets.empty()) return FailWith(p->closed ? kErrorAbandonedWait0 : static_cast<int>(WAIT_TIMEOUT), FALSE);
+  ULONG taken = 0;
+  while (taken < count && !p->packets.empty()) {
+    if (taken > 0 && ChaosCoin(0.3)) break;
+    const Packet packet = p->packets.front();
+    p->packets.pop_front();
+    entries[taken] = OVERLAPPED_ENTRY{packet.key, packet.ov, static_cast<ULONG_PTR>(packet.error), packet.bytes};
+    ++taken;
+  }
+  *removed = taken;
   return TRUE;
 }
 

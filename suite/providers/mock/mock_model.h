@@ -551,6 +551,16 @@ class Core : public std::enable_shared_from_this<Core> {
   // An extension function's call ended (ret, the error just set): a model
   // fault may mishandle a refusal of ov; returns ret with the error as it was.
   int AfterExtensionCall(int ret, LPWSAOVERLAPPED ov, LPWSAOVERLAPPED_COMPLETION_ROUTINE cr, const char* fault);
+
+  // ---- handles: a socket as a file handle (model_file.cc) ----
+ public:
+  DWORD GetFileType(HANDLE file);
+  BOOL ReadFile(HANDLE file, LPVOID buf, DWORD len, LPDWORD read, LPOVERLAPPED ov);
+  BOOL WriteFile(HANDLE file, LPCVOID buf, DWORD len, LPDWORD written, LPOVERLAPPED ov);
+  BOOL GetOverlappedResult(HANDLE file, LPOVERLAPPED ov, LPDWORD transferred, BOOL wait);
+  // ---- handles and port accounting (beside GetQueuedCompletionStatus) ----
+  BOOL GetQueuedCompletionStatusEx(HANDLE port, LPOVERLAPPED_ENTRY entries, ULONG count, PULONG removed, DWORD ms,
+                                   BOOL alertable);
 };
 
 }  // namespace wsac::mock

@@ -123,6 +123,24 @@ class MockProvider final : public Provider {
     return core_->TransmitPackets(s, packets, count, send_size, ov, flags);
   }
 
+  // ---- handles: a socket as a file handle ----
+  // The mock's sockets are IFS handles: the file functions reach the same
+  // model as the Winsock ones (model_file.cc).
+  DWORD GetFileType(HANDLE file) override { return core_->GetFileType(file); }
+  BOOL ReadFile(HANDLE file, LPVOID buf, DWORD len, LPDWORD read, LPOVERLAPPED ov) override {
+    return core_->ReadFile(file, buf, len, read, ov);
+  }
+  BOOL WriteFile(HANDLE file, LPCVOID buf, DWORD len, LPDWORD written, LPOVERLAPPED ov) override {
+    return core_->WriteFile(file, buf, len, written, ov);
+  }
+  BOOL GetOverlappedResult(HANDLE file, LPOVERLAPPED ov, LPDWORD transferred, BOOL wait) override {
+    return core_->GetOverlappedResult(file, ov, transferred, wait);
+  }
+  BOOL GetQueuedCompletionStatusEx(HANDLE port, LPOVERLAPPED_ENTRY entries, ULONG count, PULONG removed, DWORD ms,
+                                   BOOL alertable) override {
+    return core_->GetQueuedCompletionStatusEx(port, entries, count, removed, ms, alertable);
+  }
+
  private:
   std::shared_ptr<mock::Core> core_;
 };

@@ -49,6 +49,10 @@ void AddLegalMutants(std::vector<MutantEntry>& out);            // no statement 
 // ---- extension functions: messages and transmit ----
 void AddMsgMutants(std::vector<MutantEntry>& out);              // MSG
 void AddTransmitMutants(std::vector<MutantEntry>& out);         // XMIT
+// ---- handles ----
+void AddHandleMutants(std::vector<MutantEntry>& out);           // HANDLE
+void AddFileMutants(std::vector<MutantEntry>& out);             // FILE
+void AddPortBatchMutants(std::vector<MutantEntry>& out);        // PORTX
 // The switches among `switches` that this build of the mock offers.
 void AddOfferedModelSwitches(std::vector<MutantEntry>& out, const std::vector<MutantInfo>& switches);
 

@@ -52,6 +52,10 @@ const std::vector<MutantEntry>& Entries() {
     // ---- extension functions: messages and transmit ----
     AddMsgMutants(out);
     AddTransmitMutants(out);
+    // ---- handles ----
+    AddHandleMutants(out);
+    AddFileMutants(out);
+    AddPortBatchMutants(out);
     return out;
   }();
   return entries;

@@ -212,6 +212,26 @@ class WinsockProvider final : public Provider {
     return fn(hSocket, lpPacketArray, nElementCount, nSendSize, lpOverlapped, dwFlags);
   }
 
+  // ---- handles: a socket as a file handle ----
+  DWORD GetFileType(HANDLE hFile) override { return ::GetFileType(hFile); }
+  BOOL ReadFile(HANDLE hFile, LPVOID lpBuffer, DWORD nNumberOfBytesToRead, LPDWORD lpNumberOfBytesRead,
+                LPOVERLAPPED lpOverlapped) override {
+    return ::ReadFile(hFile, lpBuffer, nNumberOfBytesToRead, lpNumberOfBytesRead, lpOverlapped);
+  }
+  BOOL WriteFile(HANDLE hFile, LPCVOID lpBuffer, DWORD nNumberOfBytesToWrite, LPDWORD lpNumberOfBytesWritten,
+                 LPOVERLAPPED lpOverlapped) override {
+    return ::WriteFile(hFile, lpBuffer, nNumberOfBytesToWrite, lpNumberOfBytesWritten, lpOverlapped);
+  }
+  BOOL GetOverlappedResult(HANDLE hFile, LPOVERLAPPED lpOverlapped, LPDWORD lpNumberOfBytesTransferred,
+                           BOOL bWait) override {
+    return ::GetOverlappedResult(hFile, lpOverlapped, lpNumberOfBytesTransferred, bWait);
+  }
+  BOOL GetQueuedCompletionStatusEx(HANDLE CompletionPort, LPOVERLAPPED_ENTRY lpCompletionPortEntries, ULONG ulCount,
+                                   PULONG ulNumEntriesRemoved, DWORD dwMilliseconds, BOOL fAlertable) override {
+    return ::GetQueuedCompletionStatusEx(CompletionPort, lpCompletionPortEntries, ulCount, ulNumEntriesRemoved,
+                                         dwMilliseconds, fAlertable);
+  }
+
  private:
   // The pointer an application would call for this socket, asked for at
   // each call (providers differ per socket); false with the ioctl's error

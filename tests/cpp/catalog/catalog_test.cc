@@ -28,7 +28,9 @@ const std::map<std::string, std::string> kPartA = {
 const std::vector<std::string> kGroupOrder = {"S",     "IND",   "ARG", "EVT", "APC", "IOCP", "CLOSE",
                                               "DGRAM", "IOCTL", "BAD", "ERR", "WIN", "APP",
                                               // ---- extension functions: messages and transmit ----
-                                              "MSG", "XMIT"};
+                                              "MSG", "XMIT",
+                                              // ---- handles ----
+                                              "HANDLE", "FILE", "PORTX"};
 
 std::string GroupOf(std::string_view id) {
   auto dash = id.find('-');

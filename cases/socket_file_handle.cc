@@ -1,0 +1,225 @@
+// FILE-1..7: a socket is a file handle. Programs hand sockets to code
+// written for files (ReadFile/WriteFile loops, GetOverlappedResult,
+// GetFileType to tell a socket from a disk file), and the Socket Handles
+// page promises that an IFS provider's socket works there:
+//   FILE-1    GetFileType calls it a pipe
+//   FILE-2/4  ReadFile and WriteFile with an OVERLAPPED keep the seed page's
+//             contract: TRUE already indicated, FALSE + ERROR_IO_PENDING
+//             indicated later, FALSE + another error never
+//   FILE-3/5  what they move is what the peer sent or receives
+//   FILE-6/7  GetOverlappedResult reads a Winsock operation's OVERLAPPED as
+//             WSAGetOverlappedResult does: incomplete while pending, the
+//             same result once complete (a non-IFS provider that keeps its
+//             results elsewhere than Internal/InternalHigh breaks this)
+// ReadFile and WriteFile take no completion routine, so their mechanisms
+// are the event, the port and polling.
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "suite/fixtures/call_case.h"
+#include "suite/fixtures/case_dimensions.h"
+#include "suite/harness/check.h"
+
+namespace wsac {
+namespace {
+
+using ::testing::ValuesIn;
+
+HANDLE AsHandle(SOCKET s) { return reinterpret_cast<HANDLE>(static_cast<std::uintptr_t>(s)); }
+
+constexpr DWORD kLen = 64;
+
+class SocketFile : public PairCase {
+ protected:
+  // The outcome of a BOOL-returning initiating call, read as the observer
+  // reads the transfers' (TRUE is 0, FALSE is SOCKET_ERROR with the error).
+  Outcome Track(Operation& op, BOOL ok) {
+    return observer.Track(op, ok ? 0 : SOCKET_ERROR, ok ? 0 : static_cast<int>(p.GetLastError()));
+  }
+  std::optional<Indication> Finish(Operation& op) {
+    return op.outcome == Outcome::Immediate ? observer.TakeImmediate(op) : observer.Wait(op);
+  }
+  // ReadFile of len bytes into a buffer that outlives the case.
+  Operation& Read(char** buf_out, DWORD len = kLen) {
+    char* buf = LongLivedBuffer(len);
+    std::memset(buf, 0xCC, len);
+    *buf_out = buf;
+    Operation& op = observer.NewOperation(pair.a);
+    Track(op, p.ReadFile(AsHandle(pair.a), buf, len, LongLivedWord(0), &op.ov));
+    ObserveCall("readfile", op.call_ret, op.call_error);
+    return op;
+  }
+  // The indication of an initiated ReadFile or WriteFile (contract
+  // statement `id`), with the branch taken named for it.
+  std::optional<Indication> IndicationOf(Operation& op, const char* id) {
+    std::optional<Indication> ind = Finish(op);
+    ObserveIndication("indication", ind);
+    if (op.outcome == Outcome::Immediate) {
+      Report(id, std::string(MechanismName(observer.mechanism())) + ": TRUE");
+      WSAC_EXPECT_TRUE(id, ind.has_value()) << "returned TRUE but no indication had happened: " << observer.Describe(op);
+    } else {
+      Report(id, std::string(MechanismName(observer.mechanism())) + ": FALSE with ERROR_IO_PENDING");
+      WSAC_EXPECT_TRUE(id, ind.has_value()) << "pended and no indication came: " << observer.Describe(op);
+    }
+    return ind;
+  }
+};
+
+class SocketFileType : public PairCase {};
+
+// FILE-1: GetFileType's page lists a socket among the pipes.
+WSAC_CASE_P(SocketFileType, SocketIsAPipe, "FILE-1") {
+  const DWORD type = p.GetFileType(AsHandle(pair.a));
+  Observe("file_type", type);
+  WSAC_EXPECT_EQ("FILE-1", type, FILE_TYPE_PIPE) << "GetFileType of a socket handle";
+}
+
+INSTANTIATE_TEST_SUITE_P(SocketFileType, SocketFileType, ValuesIn(Cross({.kinds = AllKinds()})), ParamName);
+INSTANTIATE_TEST_SUITE_P(SocketFileTypeModes, SocketFileType, ValuesIn(OtherCreationsAndModes(AllKinds())),
+                         ParamName);
+
+// FILE-2, FILE-3: a ReadFile posted before any data pends (or, if the
+// provider says TRUE, has been indicated already); the peer's 64 bytes then
+// complete it, in order, counted.
+WSAC_CASE_P(SocketFile, ReadFileCompletesWithPeerData, "FILE-2", "FILE-3") {
+  char* buf = nullptr;
+  Operation& op = Read(&buf);
+  WSAC_ASSERT_NE("FILE-2", op.outcome, Outcome::Failed) << "ReadFile on a connected socket failed: " << observer.Describe(op);
+  const std::vector<char> data = CounterPattern(0, kLen, 41);
+  if (op.outcome == Outcome::Pending) pair.SendFromPeer(data);
+  std::optional<Indication> ind = IndicationOf(op, "FILE-2");
+  if (op.outcome == Outcome::Immediate) {
+    // TRUE before the peer sent anything: only a 0-byte end of stream could
+    // be a result, and the peer has not shut down.
+    WSAC_ADD_FAILURE("FILE-3") << "ReadFile returned TRUE before the peer sent anything: " << observer.Describe(op);
+    return;
+  }
+  WSAC_ASSERT_TRUE("FILE-3", ind.has_value()) << "no indication: what ReadFile placed is unknown";
+  WSAC_EXPECT_EQ("FILE-3", ind->error, 0u) << "the read of the peer's bytes failed";
+  WSAC_EXPECT_EQ("FILE-3", ind->bytes, kLen) << "the bytes read are not the peer's 64";
+  std::vector<char> got(buf, buf + kLen);
+  WSAC_EXPECT_EQ("FILE-3", FirstMismatch(got, 0, 41), -1) << "the buffer does not hold the peer's bytes in order";
+}
+
+// FILE-2, FILE-3: with the peer's bytes already queued, ReadFile may return
+// TRUE (indicated already) or pend (indicated soon); either way it gets them.
+WSAC_CASE_P(SocketFile, ReadFileTakesQueuedData, "FILE-2", "FILE-3") {
+  const std::vector<char> data = CounterPattern(0, kLen, 42);
+  pair.SendFromPeer(data);
+  pair.WaitUntilQueued(pair.a, kLen);
+  char* buf = nullptr;
+  Operation& op = Read(&buf);
+  WSAC_ASSERT_NE("FILE-2", op.outcome, Outcome::Failed) << "ReadFile with data queued failed: " << observer.Describe(op);
+  std::optional<Indication> ind = IndicationOf(op, "FILE-2");
+  WSAC_ASSERT_TRUE("FILE-3", ind.has_value()) << "no indication: what ReadFile placed is unknown";
+  WSAC_EXPECT_EQ("FILE-3", ind->error, 0u) << "the read of queued bytes failed";
+  WSAC_EXPECT_EQ("FILE-3", ind->bytes, kLen) << "the bytes read are not the 64 queued";
+  std::vector<char> got(buf, buf + kLen);
+  WSAC_EXPECT_EQ("FILE-3", FirstMismatch(got, 0, 42), -1) << "the buffer does not hold the queued bytes in order";
+}
+
+// FILE-4, FILE-5: a WriteFile of 1000 bytes is indicated (at once after
+// TRUE, later after ERROR_IO_PENDING) with 1000, and the peer receives them
+// in order.
+WSAC_CASE_P(SocketFile, WriteFileSendsInOrder, "FILE-4", "FILE-5") {
+  constexpr DWORD kWrite = 1000;
+  const std::vector<char> data = CounterPattern(0, kWrite, 43);
+  char* buf = LongLivedBuffer(kWrite);
+  std::memcpy(buf, data.data(), kWrite);
+  Operation& op = observer.NewOperation(pair.a);
+  Track(op, p.WriteFile(AsHandle(pair.a), buf, kWrite, LongLivedWord(0), &op.ov));
+  ObserveCall("writefile", op.call_ret, op.call_error);
+  WSAC_ASSERT_NE("FILE-4", op.outcome, Outcome::Failed) << "WriteFile on a connected socket failed: " << observer.Describe(op);
+  std::optional<Indication> ind = IndicationOf(op, "FILE-4");
+  if (ind) {
+    WSAC_EXPECT_EQ("FILE-5", ind->error, 0u) << "the write failed";
+    WSAC_EXPECT_EQ("FILE-5", ind->bytes, kWrite) << "the bytes written are not the 1000 given";
+  }
+  std::vector<char> got = pair.ReceiveOnPeer(kWrite);
+  WSAC_EXPECT_EQ("FILE-5", got.size(), static_cast<size_t>(kWrite)) << "the peer did not receive the 1000 bytes";
+  WSAC_EXPECT_EQ("FILE-5", FirstMismatch(got, 0, 43), -1) << "the peer did not receive the bytes in order";
+}
+
+const std::vector<Mechanism> kFileMechanisms{Mechanism::Event, Mechanism::Port, Mechanism::Polling};
+INSTANTIATE_TEST_SUITE_P(SocketFile, SocketFile, ValuesIn(Cross({.kinds = AllKinds(), .mechanisms = kFileMechanisms})),
+                         ParamName);
+INSTANTIATE_TEST_SUITE_P(SocketFileModes, SocketFile, ValuesIn(OtherCreationsAndModes(AllKinds())), ParamName);
+
+class FileOverlappedResult : public PairCase {
+ protected:
+  // GetOverlappedResult and WSAGetOverlappedResult of a completed operation
+  // agree (FILE-6): both succeed, with the bytes the indication counted.
+  void AgreeOnCompleted(Operation& op, const Indication& ind) {
+    DWORD file_bytes = 0xFFFFFFFFu, wsa_bytes = 0xFFFFFFFFu, flags = 0;
+    const BOOL file_ok = p.GetOverlappedResult(AsHandle(pair.a), &op.ov, &file_bytes, FALSE);
+    const DWORD file_err = file_ok ? 0 : p.GetLastError();
+    const BOOL wsa_ok = p.WSAGetOverlappedResult(pair.a, &op.ov, &wsa_bytes, FALSE, &flags);
+    Observe("getoverlappedresult", file_ok ? "TRUE " + std::to_string(file_bytes) : "FALSE " + std::to_string(file_err));
+    Observe("wsagetoverlappedresult", wsa_ok ? "TRUE " + std::to_string(wsa_bytes) : "FALSE");
+    WSAC_EXPECT_TRUE("FILE-6", file_ok) << "GetOverlappedResult of a completed successful operation failed with "
+                                        << file_err;
+    if (file_ok) {
+      WSAC_EXPECT_EQ("FILE-6", file_bytes, ind.bytes) << "GetOverlappedResult's byte count is not the indication's";
+      if (wsa_ok) {
+        WSAC_EXPECT_EQ("FILE-6", file_bytes, wsa_bytes) << "GetOverlappedResult and WSAGetOverlappedResult disagree";
+      }
+    }
+  }
+};
+
+// FILE-7, FILE-6: a WSARecv pending for want of data reads as incomplete
+// through GetOverlappedResult; once the peer's bytes complete it, both
+// result functions report them.
+WSAC_CASE_P(FileOverlappedResult, PendingThenCompletedReceive, "FILE-6", "FILE-7") {
+  char* buf = LongLivedBuffer(kLen);
+  Operation& op = observer.NewOperation(pair.a);
+  WSABUF wsabuf{kLen, buf};
+  DWORD bytes = 0, flags = 0;
+  int ret = p.WSARecv(pair.a, &wsabuf, 1, &bytes, &flags, &op.ov, observer.routine());
+  observer.Track(op, ret, ret == 0 ? 0 : p.WSAGetLastError());
+  ObserveCall("recv", op.call_ret, op.call_error);
+  if (op.outcome == Outcome::Failed) throw SetupFailed("the receive was refused: " + observer.Describe(op));
+  if (op.outcome == Outcome::Pending) {
+    DWORD n = 0xFFFFFFFFu;
+    const BOOL ok = p.GetOverlappedResult(AsHandle(pair.a), &op.ov, &n, FALSE);
+    const DWORD err = ok ? 0 : p.GetLastError();
+    Observe("pending.getoverlappedresult", ok ? "TRUE " + std::to_string(n) : "FALSE " + std::to_string(err));
+    WSAC_EXPECT_FALSE("FILE-7", ok) << "GetOverlappedResult called a pending receive complete with " << n << " bytes";
+    if (!ok) {
+      WSAC_EXPECT_EQ("FILE-7", err, static_cast<DWORD>(ERROR_IO_INCOMPLETE)) << "GetOverlappedResult of a pending receive";
+    }
+    pair.SendFromPeer(CounterPattern(0, kLen, 44));
+  } else {
+    NotExercised("FILE-7", "the receive completed at once, with nothing queued");
+  }
+  std::optional<Indication> ind = op.outcome == Outcome::Immediate ? observer.TakeImmediate(op) : observer.Wait(op);
+  ObserveIndication("indication", ind);
+  if (!ind || ind->error != 0) throw SetupFailed("the receive did not complete with the peer's bytes: " + observer.Describe(op));
+  AgreeOnCompleted(op, *ind);
+}
+
+// FILE-6: a completed send reads the same through both functions.
+WSAC_CASE_P(FileOverlappedResult, CompletedSend, "FILE-6") {
+  const std::vector<char> data = CounterPattern(0, kLen, 45);
+  char* buf = LongLivedBuffer(kLen);
+  std::memcpy(buf, data.data(), kLen);
+  Operation& op = observer.NewOperation(pair.a);
+  WSABUF wsabuf{kLen, buf};
+  DWORD bytes = 0;
+  int ret = p.WSASend(pair.a, &wsabuf, 1, &bytes, 0, &op.ov, observer.routine());
+  observer.Track(op, ret, ret == 0 ? 0 : p.WSAGetLastError());
+  ObserveCall("send", op.call_ret, op.call_error);
+  if (op.outcome == Outcome::Failed) throw SetupFailed("the send was refused: " + observer.Describe(op));
+  std::optional<Indication> ind = op.outcome == Outcome::Immediate ? observer.TakeImmediate(op) : observer.Wait(op);
+  ObserveIndication("indication", ind);
+  if (!ind || ind->error != 0) throw SetupFailed("the send did not complete: " + observer.Describe(op));
+  AgreeOnCompleted(op, *ind);
+}
+
+INSTANTIATE_TEST_SUITE_P(FileOverlappedResult, FileOverlappedResult,
+                         ValuesIn(Cross({.kinds = AllKinds(), .mechanisms = AllMechanisms()})), ParamName);
+
+}  // namespace
+}  // namespace wsac
