@@ -232,6 +232,14 @@ class WinsockProvider final : public Provider {
                                          dwMilliseconds, fAlertable);
   }
 
+  // ---- extension functions: connect ----
+  BOOL ConnectEx(SOCKET s, const sockaddr* name, int namelen, PVOID lpSendBuffer, DWORD dwSendDataLength,
+                 LPDWORD lpdwBytesSent, LPOVERLAPPED lpOverlapped) override {
+    LPFN_CONNECTEX fn = nullptr;
+    if (!ExtensionFunction(s, kWsaIdConnectEx, &fn)) return FALSE;
+    return fn(s, name, namelen, lpSendBuffer, dwSendDataLength, lpdwBytesSent, lpOverlapped);
+  }
+
  private:
   // The pointer an application would call for this socket, asked for at
   // each call (providers differ per socket); false with the ioctl's error
