@@ -240,6 +240,10 @@ class Provider {
   // connected one.
   virtual BOOL ConnectEx(SOCKET s, const sockaddr* name, int namelen, PVOID lpSendBuffer, DWORD dwSendDataLength,
                          LPDWORD lpdwBytesSent, LPOVERLAPPED lpOverlapped) = 0;
+  // DisconnectEx (WSAID_DISCONNECTEX), the same way: closes the connection
+  // gracefully (the peer sees the end of the stream after what was sent);
+  // dwFlags 0 or TF_REUSE_SOCKET, dwReserved 0. Same BOOL contract.
+  virtual BOOL DisconnectEx(SOCKET s, LPOVERLAPPED lpOverlapped, DWORD dwFlags, DWORD dwReserved) = 0;
 };
 
 }  // namespace wsac

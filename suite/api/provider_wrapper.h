@@ -148,6 +148,9 @@ class ProviderWrapper : public Provider {
                  LPOVERLAPPED ov) override {
     return target_->ConnectEx(s, name, namelen, send, send_len, sent, ov);
   }
+  BOOL DisconnectEx(SOCKET s, LPOVERLAPPED ov, DWORD flags, DWORD reserved) override {
+    return target_->DisconnectEx(s, ov, flags, reserved);
+  }
 
  private:
   std::unique_ptr<Provider> target_;

@@ -565,6 +565,7 @@ class Core : public std::enable_shared_from_this<Core> {
   // ---- extension functions: connect (model_connect.cc) ----
   BOOL ConnectEx(SOCKET s, const sockaddr* name, int namelen, PVOID send, DWORD send_len, LPDWORD sent,
                  LPOVERLAPPED ov);
+  BOOL DisconnectEx(SOCKET s, LPOVERLAPPED ov, DWORD flags, DWORD reserved);
 };
 
 }  // namespace wsac::mock

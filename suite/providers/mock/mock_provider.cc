@@ -146,6 +146,9 @@ class MockProvider final : public Provider {
                  LPOVERLAPPED ov) override {
     return core_->ConnectEx(s, name, namelen, send, send_len, sent, ov);
   }
+  BOOL DisconnectEx(SOCKET s, LPOVERLAPPED ov, DWORD flags, DWORD reserved) override {
+    return core_->DisconnectEx(s, ov, flags, reserved);
+  }
 
  private:
   std::shared_ptr<mock::Core> core_;

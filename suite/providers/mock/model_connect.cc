@@ -4,6 +4,9 @@
 // ConnectEx's. A refused connection fails the call at once, with no
 // indication, one of the outcomes the ConnectEx page allows; under chaos the
 // send may pend, the other.
+#include <memory>
+#include <thread>
+
 #include "suite/providers/mock/mock_model.h"
 
 namespace wsac::mock {
@@ -27,6 +30,40 @@ BOOL Core::ConnectEx(SOCKET s, const sockaddr* name, int namelen, PVOID send, DW
   if (Send(s, &one, 1, &count, 0, nullptr, 0, false, ov, nullptr) != 0) return FALSE;
   if (sent != nullptr) *sent = count;
   return TRUE;
+}
+
+// DisconnectEx: both directions shut (the FIN follows what is queued, so
+// the peer reads everything sent, then the end of the stream), completed as
+// an operation without data: indicated at once, or under chaos reported
+// pending and indicated soon after. TF_REUSE_SOCKET is accepted and changes
+// nothing: the mock does not model reuse.
+BOOL Core::DisconnectEx(SOCKET h, LPOVERLAPPED ov, DWORD flags, DWORD reserved) {
+  Lock lk = Enter();
+  SocketPtr s = FindSocketLocked(h);
+  if (!s) return FailWith(WSAENOTSOCK, FALSE);
+  if (reserved != 0 || (flags & ~TF_REUSE_SOCKET) != 0) return FailWith(WSAEINVAL, FALSE);
+  if (s->type != SOCK_STREAM || !s->has_remote || s->listening) return FailWith(WSAENOTCONN, FALSE);
+  s->rd_shut = true;
+  s->wr_shut = true;
+  PumpLocked(s);
+  auto op = std::make_shared<Op>();
+  op->kind = OpKind::kIoctl;  // an operation that moves no data, ended like an ioctl
+  op->sock = s;
+  op->ov = ov;
+  op->thread = std::this_thread::get_id();
+  op->indicate = ov != nullptr;
+  op->may_pend = ov != nullptr && s->overlapped;
+  if (ov != nullptr) {
+    RegisterThreadLocked();
+    if (op->may_pend) {
+      ov->Internal = STATUS_PENDING;
+      ov->InternalHigh = 0;
+    }
+    SetEventLocked(reinterpret_cast<std::uintptr_t>(ov->hEvent) & ~std::uintptr_t{1}, false);
+  }
+  CompleteLocked(op, 0, STATUS_SUCCESS, 0);
+  cv_.notify_all();
+  return FinishCallLocked(lk, op, s->ioctls, nullptr, nullptr, 0) == 0;
 }
 
 }  // namespace wsac::mock

@@ -1,5 +1,5 @@
-// Mutants of the ConnectEx statements (CONNECT): what layered providers
-// and emulations of ConnectEx get wrong.
+// Mutants of the ConnectEx and DisconnectEx statements (CONNECT, DISC):
+// what layered providers and emulations of the two get wrong.
 #include <cstring>
 
 #include "suite/providers/mutants/mutant_set.h"
@@ -136,6 +136,50 @@ class ConnectExSwapsPort : public InterceptingProvider {
   }
 };
 
+// DISC-1: a DisconnectEx that completes at once leaves its event unsignaled.
+class DisconnectExImmediateUnsignaled : public InterceptingProvider {
+ public:
+  using InterceptingProvider::InterceptingProvider;
+  BOOL DisconnectEx(SOCKET s, LPOVERLAPPED ov, DWORD flags, DWORD reserved) override {
+    const BOOL ok = InterceptingProvider::DisconnectEx(s, ov, flags, reserved);
+    if (ok && ov != nullptr && ov->hEvent != nullptr && !LowBitSet(ov->hEvent)) WSAResetEvent(ov->hEvent);
+    return ok;
+  }
+};
+
+// DISC-2: DisconnectEx completes without closing anything: the operation
+// is indicated (as an empty send) and the peer never sees the end.
+class DisconnectExWithoutFin : public InterceptingProvider {
+ public:
+  using InterceptingProvider::InterceptingProvider;
+  BOOL DisconnectEx(SOCKET s, LPOVERLAPPED ov, DWORD flags, DWORD reserved) override {
+    if (ov == nullptr || flags != 0 || reserved != 0) return InterceptingProvider::DisconnectEx(s, ov, flags, reserved);
+    WSABUF none{0, nullptr};
+    DWORD count = 0;
+    return WSASend(s, &none, 1, &count, 0, ov, nullptr) == 0;
+  }
+};
+
+// DISC-3: dwReserved is ignored.
+class DisconnectExIgnoresReserved : public InterceptingProvider {
+ public:
+  using InterceptingProvider::InterceptingProvider;
+  BOOL DisconnectEx(SOCKET s, LPOVERLAPPED ov, DWORD flags, DWORD) override {
+    return InterceptingProvider::DisconnectEx(s, ov, flags, 0);
+  }
+};
+
+// DISC-4: disconnecting a socket that has no connection is reported done.
+class DisconnectExUnconnectedSucceeds : public InterceptingProvider {
+ public:
+  using InterceptingProvider::InterceptingProvider;
+  BOOL DisconnectEx(SOCKET s, LPOVERLAPPED ov, DWORD flags, DWORD reserved) override {
+    const BOOL ok = InterceptingProvider::DisconnectEx(s, ov, flags, reserved);
+    if (!ok && WSAGetLastError() == WSAENOTCONN) return TRUE;
+    return ok;
+  }
+};
+
 }  // namespace
 
 void AddConnectMutants(std::vector<MutantEntry>& out) {
@@ -158,6 +202,17 @@ void AddConnectMutants(std::vector<MutantEntry>& out) {
                  Make<RefusedConnectReportsSuccess>()});
   out.push_back({{"connectex-swaps-port", "CONNECT-8", "ConnectEx connects to the port with its bytes swapped"},
                  Make<ConnectExSwapsPort>()});
+  out.push_back({{"disconnectex-immediate-unsignaled", "DISC-1",
+                  "a DisconnectEx that returns TRUE leaves its event unsignaled"},
+                 Make<DisconnectExImmediateUnsignaled>()});
+  out.push_back({{"disconnectex-without-fin", "DISC-2",
+                  "DisconnectEx is indicated but never ends the connection"},
+                 Make<DisconnectExWithoutFin>()});
+  out.push_back({{"disconnectex-ignores-reserved", "DISC-3", "DisconnectEx ignores dwReserved"},
+                 Make<DisconnectExIgnoresReserved>()});
+  out.push_back({{"disconnectex-unconnected-succeeds", "DISC-4",
+                  "DisconnectEx of an unconnected socket returns TRUE"},
+                 Make<DisconnectExUnconnectedSucceeds>()});
 }
 
 }  // namespace wsac

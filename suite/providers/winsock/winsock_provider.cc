@@ -239,6 +239,11 @@ class WinsockProvider final : public Provider {
     if (!ExtensionFunction(s, kWsaIdConnectEx, &fn)) return FALSE;
     return fn(s, name, namelen, lpSendBuffer, dwSendDataLength, lpdwBytesSent, lpOverlapped);
   }
+  BOOL DisconnectEx(SOCKET s, LPOVERLAPPED lpOverlapped, DWORD dwFlags, DWORD dwReserved) override {
+    LPFN_DISCONNECTEX fn = nullptr;
+    if (!ExtensionFunction(s, kWsaIdDisconnectEx, &fn)) return FALSE;
+    return fn(s, lpOverlapped, dwFlags, dwReserved);
+  }
 
  private:
   // The pointer an application would call for this socket, asked for at

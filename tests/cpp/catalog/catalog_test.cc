@@ -32,7 +32,7 @@ const std::vector<std::string> kGroupOrder = {"S",     "IND",   "ARG", "EVT", "A
                                               // ---- handles ----
                                               "HANDLE", "FILE", "PORTX",
                                               // ---- extension functions: connect ----
-                                              "CONNECT"};
+                                              "CONNECT", "DISC"};
 
 std::string GroupOf(std::string_view id) {
   auto dash = id.find('-');
