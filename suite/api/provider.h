@@ -229,6 +229,21 @@ class Provider {
   virtual BOOL GetQueuedCompletionStatusEx(HANDLE CompletionPort, LPOVERLAPPED_ENTRY lpCompletionPortEntries,
                                            ULONG ulCount, PULONG ulNumEntriesRemoved, DWORD dwMilliseconds,
                                            BOOL fAlertable) = 0;
+
+  // ---- extension functions: connect ----
+  // ConnectEx (WSAID_CONNECTEX), obtained per socket through
+  // SIO_GET_EXTENSION_FUNCTION_POINTER; a failure of that ioctl is the
+  // call's failure. s must be bound and unconnected. TRUE: connected (and
+  // lpSendBuffer sent), indicated already; FALSE with ERROR_IO_PENDING:
+  // indicated later; FALSE with another error: not initiated. No completion
+  // routine. SO_UPDATE_CONNECT_CONTEXT afterwards makes the socket a fully
+  // connected one.
+  virtual BOOL ConnectEx(SOCKET s, const sockaddr* name, int namelen, PVOID lpSendBuffer, DWORD dwSendDataLength,
+                         LPDWORD lpdwBytesSent, LPOVERLAPPED lpOverlapped) = 0;
+  // DisconnectEx (WSAID_DISCONNECTEX), the same way: closes the connection
+  // gracefully (the peer sees the end of the stream after what was sent);
+  // dwFlags 0 or TF_REUSE_SOCKET, dwReserved 0. Same BOOL contract.
+  virtual BOOL DisconnectEx(SOCKET s, LPOVERLAPPED lpOverlapped, DWORD dwFlags, DWORD dwReserved) = 0;
 };
 
 }  // namespace wsac

@@ -143,6 +143,15 @@ class ProviderWrapper : public Provider {
     return target_->GetQueuedCompletionStatusEx(port, entries, count, removed, ms, alertable);
   }
 
+  // ---- extension functions: connect ----
+  BOOL ConnectEx(SOCKET s, const sockaddr* name, int namelen, PVOID send, DWORD send_len, LPDWORD sent,
+                 LPOVERLAPPED ov) override {
+    return target_->ConnectEx(s, name, namelen, send, send_len, sent, ov);
+  }
+  BOOL DisconnectEx(SOCKET s, LPOVERLAPPED ov, DWORD flags, DWORD reserved) override {
+    return target_->DisconnectEx(s, ov, flags, reserved);
+  }
+
  private:
   std::unique_ptr<Provider> target_;
 };

@@ -1117,6 +1117,11 @@ int Core::setsockopt(SOCKET h, int level, int optname, const char* optval, int o
   Lock lk = Enter();
   SocketPtr s = FindSocketLocked(h);
   if (!s) return Fail(WSAENOTSOCK);
+  // ---- extension functions: connect ----
+  // Takes no value (optval NULL is how callers set it); only a connected
+  // stream socket has a connect context to update.
+  if (level == SOL_SOCKET && optname == SO_UPDATE_CONNECT_CONTEXT)
+    return s->type == SOCK_STREAM && s->has_remote ? 0 : Fail(WSAENOTCONN);
   if (optval == nullptr) return Fail(WSAEFAULT);
   auto read_int = [&](int* v) {
     if (optlen < static_cast<int>(sizeof(int))) return false;

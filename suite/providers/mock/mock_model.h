@@ -561,6 +561,11 @@ class Core : public std::enable_shared_from_this<Core> {
   // ---- handles and port accounting (beside GetQueuedCompletionStatus) ----
   BOOL GetQueuedCompletionStatusEx(HANDLE port, LPOVERLAPPED_ENTRY entries, ULONG count, PULONG removed, DWORD ms,
                                    BOOL alertable);
+
+  // ---- extension functions: connect (model_connect.cc) ----
+  BOOL ConnectEx(SOCKET s, const sockaddr* name, int namelen, PVOID send, DWORD send_len, LPDWORD sent,
+                 LPOVERLAPPED ov);
+  BOOL DisconnectEx(SOCKET s, LPOVERLAPPED ov, DWORD flags, DWORD reserved);
 };
 
 }  // namespace wsac::mock

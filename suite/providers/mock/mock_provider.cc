@@ -141,6 +141,15 @@ class MockProvider final : public Provider {
     return core_->GetQueuedCompletionStatusEx(port, entries, count, removed, ms, alertable);
   }
 
+  // ---- extension functions: connect (model_connect.cc) ----
+  BOOL ConnectEx(SOCKET s, const sockaddr* name, int namelen, PVOID send, DWORD send_len, LPDWORD sent,
+                 LPOVERLAPPED ov) override {
+    return core_->ConnectEx(s, name, namelen, send, send_len, sent, ov);
+  }
+  BOOL DisconnectEx(SOCKET s, LPOVERLAPPED ov, DWORD flags, DWORD reserved) override {
+    return core_->DisconnectEx(s, ov, flags, reserved);
+  }
+
  private:
   std::shared_ptr<mock::Core> core_;
 };

@@ -53,6 +53,8 @@ void AddTransmitMutants(std::vector<MutantEntry>& out);         // XMIT
 void AddHandleMutants(std::vector<MutantEntry>& out);           // HANDLE
 void AddFileMutants(std::vector<MutantEntry>& out);             // FILE
 void AddPortBatchMutants(std::vector<MutantEntry>& out);        // PORTX
+// ---- extension functions: connect ----
+void AddConnectMutants(std::vector<MutantEntry>& out);          // CONNECT, DISC
 // The switches among `switches` that this build of the mock offers.
 void AddOfferedModelSwitches(std::vector<MutantEntry>& out, const std::vector<MutantInfo>& switches);
 

@@ -56,6 +56,8 @@ const std::vector<MutantEntry>& Entries() {
     AddHandleMutants(out);
     AddFileMutants(out);
     AddPortBatchMutants(out);
+    // ---- extension functions: connect ----
+    AddConnectMutants(out);
     return out;
   }();
   return entries;

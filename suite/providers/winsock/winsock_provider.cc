@@ -232,6 +232,19 @@ class WinsockProvider final : public Provider {
                                          dwMilliseconds, fAlertable);
   }
 
+  // ---- extension functions: connect ----
+  BOOL ConnectEx(SOCKET s, const sockaddr* name, int namelen, PVOID lpSendBuffer, DWORD dwSendDataLength,
+                 LPDWORD lpdwBytesSent, LPOVERLAPPED lpOverlapped) override {
+    LPFN_CONNECTEX fn = nullptr;
+    if (!ExtensionFunction(s, kWsaIdConnectEx, &fn)) return FALSE;
+    return fn(s, name, namelen, lpSendBuffer, dwSendDataLength, lpdwBytesSent, lpOverlapped);
+  }
+  BOOL DisconnectEx(SOCKET s, LPOVERLAPPED lpOverlapped, DWORD dwFlags, DWORD dwReserved) override {
+    LPFN_DISCONNECTEX fn = nullptr;
+    if (!ExtensionFunction(s, kWsaIdDisconnectEx, &fn)) return FALSE;
+    return fn(s, lpOverlapped, dwFlags, dwReserved);
+  }
+
  private:
   // The pointer an application would call for this socket, asked for at
   // each call (providers differ per socket); false with the ioctl's error

@@ -30,7 +30,9 @@ const std::vector<std::string> kGroupOrder = {"S",     "IND",   "ARG", "EVT", "A
                                               // ---- extension functions: messages and transmit ----
                                               "MSG", "XMIT",
                                               // ---- handles ----
-                                              "HANDLE", "FILE", "PORTX"};
+                                              "HANDLE", "FILE", "PORTX",
+                                              // ---- extension functions: connect ----
+                                              "CONNECT", "DISC"};
 
 std::string GroupOf(std::string_view id) {
   auto dash = id.find('-');
