@@ -18,22 +18,7 @@ using ::testing::ValuesIn;
 
 constexpr int kBaseProtocol = 1;  // ProtocolChain.ChainLen of a base provider's entry
 
-bool SameAddress(const sockaddr_storage& a, int a_len, const sockaddr_storage& b, int b_len) {
-  return a_len == b_len && std::memcmp(&a, &b, static_cast<std::size_t>(a_len)) == 0;
-}
-
-class BaseHandle : public PairCase {
- protected:
-  // The local (or, with peer, remote) address of s; its length is 0 when
-  // the provider cannot give one.
-  int AddressOf(SOCKET s, sockaddr_storage* out, bool peer) {
-    *out = sockaddr_storage{};
-    int len = static_cast<int>(sizeof *out);
-    int ret = peer ? p.getpeername(s, reinterpret_cast<sockaddr*>(out), &len)
-                   : p.getsockname(s, reinterpret_cast<sockaddr*>(out), &len);
-    return ret == 0 ? len : 0;
-  }
-};
+class BaseHandle : public PairCase {};
 
 // IOCTL-8: the call returns 0 and gives the socket itself for a base
 // provider's socket, or a socket with the same local and peer addresses for
@@ -57,16 +42,12 @@ WSAC_CASE_P(BaseHandle, IsTheBaseProvidersSocket, "IOCTL-8") {
     WSAC_EXPECT_EQ("IOCTL-8", base, pair.a) << "a base provider's socket is its own base handle";
     return;
   }
-  sockaddr_storage mine{}, theirs{};
-  const int mine_len = AddressOf(pair.a, &mine, false), theirs_len = AddressOf(base, &theirs, false);
-  WSAC_ASSERT_NE("IOCTL-8", theirs_len, 0) << "the base handle names no socket (getsockname failed with "
-                                            << p.WSAGetLastError() << ")";
-  WSAC_EXPECT_TRUE("IOCTL-8", SameAddress(mine, mine_len, theirs, theirs_len))
-      << "the base handle's local address is not the socket's";
+  sockaddr_storage theirs{};
+  WSAC_ASSERT_NE("IOCTL-8", AddressOf(p, base, &theirs, false), 0)
+      << "the base handle names no socket (getsockname failed with " << p.WSAGetLastError() << ")";
+  WSAC_EXPECT_TRUE("IOCTL-8", SameEndpoint(p, pair.a, base, false)) << "the base handle's local address is not the socket's";
   if (pair.stream()) {
-    const int mine_peer_len = AddressOf(pair.a, &mine, true), theirs_peer_len = AddressOf(base, &theirs, true);
-    WSAC_EXPECT_TRUE("IOCTL-8", SameAddress(mine, mine_peer_len, theirs, theirs_peer_len))
-        << "the base handle's peer is not the socket's";
+    WSAC_EXPECT_TRUE("IOCTL-8", SameEndpoint(p, pair.a, base, true)) << "the base handle's peer is not the socket's";
   }
 }
 

@@ -34,20 +34,6 @@ const char* CodeName(DWORD code) {
 
 class BspHandle : public PairCase {
  protected:
-  // The local (or, with peer, remote) address of s; its length is 0 when
-  // the provider cannot give one.
-  int AddressOf(SOCKET s, sockaddr_storage* out, bool peer) {
-    *out = sockaddr_storage{};
-    int len = static_cast<int>(sizeof *out);
-    int ret = peer ? p.getpeername(s, reinterpret_cast<sockaddr*>(out), &len)
-                   : p.getsockname(s, reinterpret_cast<sockaddr*>(out), &len);
-    return ret == 0 ? len : 0;
-  }
-  bool SameEndpoint(SOCKET a, SOCKET b, bool peer) {
-    sockaddr_storage x{}, y{};
-    const int x_len = AddressOf(a, &x, peer), y_len = AddressOf(b, &y, peer);
-    return x_len != 0 && x_len == y_len && std::memcmp(&x, &y, static_cast<std::size_t>(x_len)) == 0;
-  }
   // `code` answers with the base provider's socket (statement `id`): the
   // socket itself on a base provider's socket, one of the same endpoint on
   // a layered provider's.
@@ -69,10 +55,10 @@ class BspHandle : public PairCase {
       return;
     }
     WSAC_ASSERT_NE(id, handle, kSentinel) << CodeName(code) << " returned 0 and stored no handle";
-    WSAC_EXPECT_TRUE(id, SameEndpoint(pair.a, handle, false))
+    WSAC_EXPECT_TRUE(id, SameEndpoint(p, pair.a, handle, false))
         << "the " << CodeName(code) << " handle's local address is not the socket's";
     if (pair.stream()) {
-      WSAC_EXPECT_TRUE(id, SameEndpoint(pair.a, handle, true))
+      WSAC_EXPECT_TRUE(id, SameEndpoint(p, pair.a, handle, true))
           << "the " << CodeName(code) << " handle's peer is not the socket's";
     }
   }

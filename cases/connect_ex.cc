@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "suite/fixtures/bool_call.h"
 #include "suite/fixtures/call_case.h"
 #include "suite/fixtures/case_dimensions.h"
 #include "suite/fixtures/deadline.h"
@@ -120,30 +121,16 @@ class ConnectExCase : public ::testing::TestWithParam<CaseParam> {
     p.WSACloseEvent(ev);
     return got;
   }
-  Outcome Track(Operation& op, BOOL ok) { return observer.Track(op, ok ? 0 : SOCKET_ERROR, ok ? 0 : p.WSAGetLastError()); }
+  Outcome Track(Operation& op, BOOL ok) { return TrackBool(observer, p, op, ok); }
   Operation& Connect(SOCKET s, const sockaddr_storage& to, int to_len, char* data = nullptr, DWORD data_len = 0) {
     Operation& op = observer.NewOperation(s);
     Track(op, p.ConnectEx(s, reinterpret_cast<const sockaddr*>(&to), to_len, data, data_len, LongLivedWord(0), &op.ov));
     ObserveCall("connectex", op.call_ret, op.call_error);
     return op;
   }
-  std::optional<Indication> Finish(Operation& op) {
-    return op.outcome == Outcome::Immediate ? observer.TakeImmediate(op) : observer.Wait(op);
-  }
+  std::optional<Indication> Finish(Operation& op) { return FinishOperation(observer, op); }
   // The indication of an initiated ConnectEx (CONNECT-1), the branch named.
-  std::optional<Indication> IndicationOf(Operation& op) {
-    std::optional<Indication> ind = Finish(op);
-    ObserveIndication("indication", ind);
-    if (op.outcome == Outcome::Immediate) {
-      Report("CONNECT-1", std::string(MechanismName(observer.mechanism())) + ": TRUE");
-      WSAC_EXPECT_TRUE("CONNECT-1", ind.has_value()) << "returned TRUE but no indication had happened: "
-                                                     << observer.Describe(op);
-    } else {
-      Report("CONNECT-1", std::string(MechanismName(observer.mechanism())) + ": FALSE with ERROR_IO_PENDING");
-      WSAC_EXPECT_TRUE("CONNECT-1", ind.has_value()) << "pended and no indication came: " << observer.Describe(op);
-    }
-    return ind;
-  }
+  std::optional<Indication> IndicationOf(Operation& op) { return ContractIndication(observer, op, "CONNECT-1"); }
   bool HasPeer(SOCKET s) {
     sockaddr_storage peer{};
     int len = static_cast<int>(sizeof peer);

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "suite/fixtures/bool_call.h"
 #include "suite/fixtures/call_case.h"
 #include "suite/fixtures/case_dimensions.h"
 #include "suite/fixtures/deadline.h"
@@ -24,10 +25,8 @@ using ::testing::ValuesIn;
 
 class Disconnect : public PairCase {
  protected:
-  Outcome Track(Operation& op, BOOL ok) { return observer.Track(op, ok ? 0 : SOCKET_ERROR, ok ? 0 : p.WSAGetLastError()); }
-  std::optional<Indication> Finish(Operation& op) {
-    return op.outcome == Outcome::Immediate ? observer.TakeImmediate(op) : observer.Wait(op);
-  }
+  Outcome Track(Operation& op, BOOL ok) { return TrackBool(observer, p, op, ok); }
+  std::optional<Indication> Finish(Operation& op) { return FinishOperation(observer, op); }
   Operation& DisconnectOn(SOCKET s, DWORD flags, DWORD reserved) {
     Operation& op = observer.NewOperation(s);
     Track(op, p.DisconnectEx(s, &op.ov, flags, reserved));
@@ -77,13 +76,7 @@ WSAC_CASE_P(Disconnect, PeerReadsDataThenEnd, "DISC-1", "DISC-2") {
   Operation& op = DisconnectOn(pair.a, 0, 0);
   WSAC_ASSERT_NE("DISC-1", op.outcome, Outcome::Failed) << "DisconnectEx of a connected socket failed: "
                                                         << observer.Describe(op);
-  std::optional<Indication> ind = Finish(op);
-  ObserveIndication("indication", ind);
-  Report("DISC-1", std::string(MechanismName(observer.mechanism())) +
-                       (op.outcome == Outcome::Immediate ? ": TRUE" : ": FALSE with ERROR_IO_PENDING"));
-  WSAC_EXPECT_TRUE("DISC-1", ind.has_value()) << (op.outcome == Outcome::Immediate ? "returned TRUE but no indication had happened: "
-                                                                                    : "pended and no indication came: ")
-                                              << observer.Describe(op);
+  std::optional<Indication> ind = ContractIndication(observer, op, "DISC-1");
   if (ind) {
     WSAC_EXPECT_EQ("DISC-1", ind->error, 0u) << "the disconnect was indicated as failed";
   }
@@ -131,8 +124,7 @@ WSAC_CASE_P(DisconnectUnconnected, UnconnectedRefused, "DISC-4") {
     throw SetupFailed("bind failed with " + std::to_string(p.WSAGetLastError()));
   observer.Attach(s);
   Operation& op = observer.NewOperation(s);
-  const BOOL ok = p.DisconnectEx(s, &op.ov, 0, 0);
-  observer.Track(op, ok ? 0 : SOCKET_ERROR, ok ? 0 : p.WSAGetLastError());
+  TrackBool(observer, p, op, p.DisconnectEx(s, &op.ov, 0, 0));
   ObserveCall("disconnectex", op.call_ret, op.call_error);
   WSAC_ASSERT_EQ("DISC-4", op.outcome, Outcome::Failed) << "DisconnectEx of an unconnected socket was accepted: "
                                                         << observer.Describe(op);

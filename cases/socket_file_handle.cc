@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "suite/fixtures/bool_call.h"
 #include "suite/fixtures/call_case.h"
 #include "suite/fixtures/case_dimensions.h"
 #include "suite/harness/check.h"
@@ -33,14 +34,7 @@ constexpr DWORD kLen = 64;
 
 class SocketFile : public PairCase {
  protected:
-  // The outcome of a BOOL-returning initiating call, read as the observer
-  // reads the transfers' (TRUE is 0, FALSE is SOCKET_ERROR with the error).
-  Outcome Track(Operation& op, BOOL ok) {
-    return observer.Track(op, ok ? 0 : SOCKET_ERROR, ok ? 0 : static_cast<int>(p.GetLastError()));
-  }
-  std::optional<Indication> Finish(Operation& op) {
-    return op.outcome == Outcome::Immediate ? observer.TakeImmediate(op) : observer.Wait(op);
-  }
+  Outcome Track(Operation& op, BOOL ok) { return TrackBool(observer, p, op, ok); }
   // ReadFile of len bytes into a buffer that outlives the case.
   Operation& Read(char** buf_out, DWORD len = kLen) {
     char* buf = LongLivedBuffer(len);
@@ -52,19 +46,8 @@ class SocketFile : public PairCase {
     return op;
   }
   // The indication of an initiated ReadFile or WriteFile (contract
-  // statement `id`), with the branch taken named for it.
-  std::optional<Indication> IndicationOf(Operation& op, const char* id) {
-    std::optional<Indication> ind = Finish(op);
-    ObserveIndication("indication", ind);
-    if (op.outcome == Outcome::Immediate) {
-      Report(id, std::string(MechanismName(observer.mechanism())) + ": TRUE");
-      WSAC_EXPECT_TRUE(id, ind.has_value()) << "returned TRUE but no indication had happened: " << observer.Describe(op);
-    } else {
-      Report(id, std::string(MechanismName(observer.mechanism())) + ": FALSE with ERROR_IO_PENDING");
-      WSAC_EXPECT_TRUE(id, ind.has_value()) << "pended and no indication came: " << observer.Describe(op);
-    }
-    return ind;
-  }
+  // statement `id`).
+  std::optional<Indication> IndicationOf(Operation& op, const char* id) { return ContractIndication(observer, op, id); }
 };
 
 class SocketFileType : public PairCase {};

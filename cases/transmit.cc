@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "suite/fixtures/bool_call.h"
 #include "suite/fixtures/call_case.h"
 #include "suite/fixtures/case_dimensions.h"
 #include "suite/harness/check.h"
@@ -34,12 +35,8 @@ char* LongLivedPattern(const std::vector<char>& pattern) {
 
 class Transmit : public PairCase {
  protected:
-  // The outcome of a BOOL-returning initiating call, read as the observer
-  // reads the transfers' (TRUE is 0, FALSE is SOCKET_ERROR with the error).
-  Outcome Track(Operation& op, BOOL ok) { return observer.Track(op, ok ? 0 : SOCKET_ERROR, ok ? 0 : p.WSAGetLastError()); }
-  std::optional<Indication> Finish(Operation& op) {
-    return op.outcome == Outcome::Immediate ? observer.TakeImmediate(op) : observer.Wait(op);
-  }
+  Outcome Track(Operation& op, BOOL ok) { return TrackBool(observer, p, op, ok); }
+  std::optional<Indication> Finish(Operation& op) { return FinishOperation(observer, op); }
   Operation& TransmitHeadAndTail(char* head, DWORD head_len, char* tail, DWORD tail_len) {
     auto& buffers = LongLived<TRANSMIT_FILE_BUFFERS>();
     buffers.Head = head;
@@ -50,18 +47,10 @@ class Transmit : public PairCase {
     Track(op, p.TransmitFile(pair.a, nullptr, 0, 0, &op.ov, &buffers, 0));
     return op;
   }
-  // The indication of an initiated transfer (contract statement `id`), with
-  // the branch taken named for it.
+  // The indication of an initiated transfer (contract statement `id`),
+  // which reports success: the peer receives what was sent.
   std::optional<Indication> IndicationOf(Operation& op, const char* id) {
-    std::optional<Indication> ind = Finish(op);
-    ObserveIndication("indication", ind);
-    if (op.outcome == Outcome::Immediate) {
-      Report(id, std::string(MechanismName(observer.mechanism())) + ": TRUE");
-      WSAC_EXPECT_TRUE(id, ind.has_value()) << "returned TRUE but no indication had happened: " << observer.Describe(op);
-    } else {
-      Report(id, std::string(MechanismName(observer.mechanism())) + ": FALSE with WSA_IO_PENDING");
-      WSAC_EXPECT_TRUE(id, ind.has_value()) << "pended and no indication came: " << observer.Describe(op);
-    }
+    std::optional<Indication> ind = ContractIndication(observer, op, id);
     if (ind) {
       WSAC_EXPECT_EQ(id, ind->error, 0u) << "the indication reports a failure for a transfer the peer received";
     }
