@@ -21,6 +21,7 @@
 #include "suite/fixtures/call_case.h"
 #include "suite/fixtures/case_dimensions.h"
 #include "suite/fixtures/deadline.h"
+#include "suite/fixtures/listener_case.h"
 #include "suite/harness/check.h"
 
 namespace wsac {
@@ -28,98 +29,16 @@ namespace {
 
 using ::testing::ValuesIn;
 
-class ConnectExCase : public ::testing::TestWithParam<CaseParam> {
+class ConnectExCase : public ListenerCase {
  protected:
-  ConnectExCase() : p(ActiveProvider()), observer(p, GetParam().mechanism) {}
-  ~ConnectExCase() override {
-    for (SOCKET s : owned_) p.closesocket(s);
-  }
-  SocketKind kind() const { return GetParam().kind; }
-
-  SOCKET Own(SOCKET s) {
-    owned_.push_back(s);
-    return s;
-  }
   // A socket of the case's kind and creation, FIONBIO as the mode says,
   // bound to the loopback address when `bound`, watched by the observer.
   SOCKET Client(bool bound) {
-    SOCKET s = CreateSocket(p, kind(), GetParam().creation);
-    if (s == INVALID_SOCKET) {
-      if (p.WSAGetLastError() == WSAEAFNOSUPPORT) throw NotSupported("no socket of this family");
-      throw SetupFailed("creating the client failed with " + std::to_string(p.WSAGetLastError()));
-    }
-    Own(s);
+    SOCKET s = NewSocket(GetParam().creation);
     if (bound) Bind(s, 0);
-    if (GetParam().nonblocking) {
-      u_long on = 1;
-      if (p.ioctlsocket(s, FIONBIO, &on) != 0) throw SetupFailed("FIONBIO failed");
-    }
+    ApplyMode(s);
     observer.Attach(s);
     return s;
-  }
-  void Bind(SOCKET s, unsigned short port) {
-    int len = 0;
-    sockaddr_storage addr = LoopbackAddress(kind(), port, &len);
-    if (p.bind(s, reinterpret_cast<sockaddr*>(&addr), len) != 0)
-      throw SetupFailed("bind failed with " + std::to_string(p.WSAGetLastError()));
-  }
-  sockaddr_storage AddressOf(SOCKET s, int* len) {
-    sockaddr_storage addr{};
-    *len = static_cast<int>(sizeof addr);
-    if (p.getsockname(s, reinterpret_cast<sockaddr*>(&addr), len) != 0)
-      throw SetupFailed("getsockname failed with " + std::to_string(p.WSAGetLastError()));
-    return addr;
-  }
-  // A listening stream socket on the loopback address; its address in *to.
-  SOCKET Listener(sockaddr_storage* to, int* to_len) {
-    SOCKET l = Own(CreateSocket(p, kind(), Creation::WSASocketOverlapped));
-    if (l == INVALID_SOCKET) throw NotSupported("no socket of this family");
-    Bind(l, 0);
-    if (p.listen(l, 4) != 0) throw SetupFailed("listen failed with " + std::to_string(p.WSAGetLastError()));
-    u_long on = 1;  // accepted by polling with a deadline, never waited on forever
-    if (p.ioctlsocket(l, FIONBIO, &on) != 0) throw SetupFailed("FIONBIO on the listener failed");
-    *to = AddressOf(l, to_len);
-    return l;
-  }
-  // The connection the listener accepted, or INVALID_SOCKET when none came
-  // before the deadline.
-  SOCKET Accepted(SOCKET listener) {
-    SOCKET got = INVALID_SOCKET;
-    PollUntil(p, Deadline(IndicationTimeout()), [&] {
-      got = p.accept(listener, nullptr, nullptr);
-      return got != INVALID_SOCKET;
-    });
-    if (got != INVALID_SOCKET) {
-      Own(got);
-      u_long off = 0;
-      p.ioctlsocket(got, FIONBIO, &off);
-    }
-    return got;
-  }
-  // Exactly len bytes from s (a blocking overlapped socket), read with
-  // overlapped receives and an event, until the deadline.
-  std::vector<char> ReceiveOn(SOCKET s, size_t len) {
-    std::vector<char> got;
-    const Deadline deadline(IndicationTimeout());
-    WSAEVENT ev = p.WSACreateEvent();
-    while (got.size() < len && !deadline.Expired()) {
-      auto& ov = LongLived<WSAOVERLAPPED>();
-      ov = WSAOVERLAPPED{};
-      ov.hEvent = ev;
-      char* buf = LongLivedBuffer(len - got.size());
-      WSABUF wsabuf{static_cast<ULONG>(len - got.size()), buf};
-      DWORD n = 0, flags = 0;
-      int ret = p.WSARecv(s, &wsabuf, 1, &n, &flags, &ov, nullptr);
-      if (ret != 0 && p.WSAGetLastError() != WSA_IO_PENDING) break;
-      if (p.WSAWaitForMultipleEvents(1, &ev, FALSE, deadline.RemainingMs(), FALSE) != WSA_WAIT_EVENT_0) {
-        p.CancelIoEx(AsHandle(s), &ov);
-        break;
-      }
-      if (!p.WSAGetOverlappedResult(s, &ov, &n, FALSE, &flags) || n == 0) break;
-      got.insert(got.end(), buf, buf + n);
-    }
-    p.WSACloseEvent(ev);
-    return got;
   }
   Outcome Track(Operation& op, BOOL ok) { return TrackBool(observer, p, op, ok); }
   Operation& Connect(SOCKET s, const sockaddr_storage& to, int to_len, char* data = nullptr, DWORD data_len = 0) {
@@ -131,23 +50,12 @@ class ConnectExCase : public ::testing::TestWithParam<CaseParam> {
   std::optional<Indication> Finish(Operation& op) { return FinishOperation(observer, op); }
   // The indication of an initiated ConnectEx (CONNECT-1), the branch named.
   std::optional<Indication> IndicationOf(Operation& op) { return ContractIndication(observer, op, "CONNECT-1"); }
-  bool HasPeer(SOCKET s) {
-    sockaddr_storage peer{};
-    int len = static_cast<int>(sizeof peer);
-    return p.getpeername(s, reinterpret_cast<sockaddr*>(&peer), &len) == 0;
-  }
   // A refused call: the code it gave, and no indication (statement `id`).
   void RefusedWithoutIndication(Operation& op, const char* id, int want) {
     WSAC_ASSERT_EQ(id, op.outcome, Outcome::Failed) << "ConnectEx was accepted: " << observer.Describe(op);
     WSAC_EXPECT_EQ(id, op.call_error, want) << "ConnectEx's refusal";
     WSAC_EXPECT_FALSE(id, observer.IndicatedWithin(op)) << "the refused call was indicated: " << observer.Describe(op);
   }
-
-  Provider& p;
-  CompletionObserver observer;
-
- private:
-  std::vector<SOCKET> owned_;
 };
 
 // CONNECT-1, CONNECT-8, CONNECT-5: a bound socket connects to a listener;
@@ -252,8 +160,7 @@ WSAC_CASE_P(ConnectExCase, ConnectedSocketRefused, "CONNECT-3") {
 // connection; ConnectEx may fail at once (no indication) or pend and be
 // indicated with a failure, never report success.
 WSAC_CASE_P(ConnectExCase, RefusedConnectionNeverSucceeds, "CONNECT-1", "CONNECT-7") {
-  SOCKET closed = Own(CreateSocket(p, kind(), Creation::WSASocketOverlapped));
-  if (closed == INVALID_SOCKET) throw NotSupported("no socket of this family");
+  SOCKET closed = NewSocket(Creation::WSASocketOverlapped);
   Bind(closed, 0);
   int to_len = 0;
   const sockaddr_storage to = AddressOf(closed, &to_len);
@@ -289,8 +196,7 @@ class ConnectExOnDatagram : public ConnectExCase {};
 // CONNECT-6: ConnectEx is for connection-oriented sockets; on a bound
 // datagram socket it is refused and never indicated.
 WSAC_CASE_P(ConnectExOnDatagram, DatagramSocketRefused, "CONNECT-6") {
-  SOCKET other = Own(CreateSocket(p, kind(), Creation::WSASocketOverlapped));
-  if (other == INVALID_SOCKET) throw NotSupported("no socket of this family");
+  SOCKET other = NewSocket(Creation::WSASocketOverlapped);
   Bind(other, 0);
   int to_len = 0;
   const sockaddr_storage to = AddressOf(other, &to_len);

@@ -1,10 +1,11 @@
-// DISC-1..4: DisconnectEx, which servers use to end a connection without
+// DISC-1..5: DisconnectEx, which servers use to end a connection without
 // closing the handle (and, with TF_REUSE_SOCKET, to recycle it). Its page:
 //   DISC-1  the seed page's indication contract, with BOOL results
 //   DISC-2  the connection ends gracefully: the peer reads what was sent,
 //           then the end of the stream
 //   DISC-3  dwReserved other than 0 is refused with WSAEINVAL
 //   DISC-4  a socket that is not connected is refused with WSAENOTCONN
+//   DISC-5  with TF_REUSE_SOCKET the socket can then accept with AcceptEx
 // No completion routine: the event, the port and polling.
 #include <cstdint>
 #include <cstring>
@@ -98,6 +99,87 @@ WSAC_CASE_P(Disconnect, ReservedNonzeroRefused, "DISC-3") {
                                                         << observer.Describe(op);
   WSAC_EXPECT_EQ("DISC-3", op.call_error, WSAEINVAL) << "DisconnectEx with dwReserved 1";
   WSAC_EXPECT_FALSE("DISC-3", observer.IndicatedWithin(op)) << "the refused call was indicated: " << observer.Describe(op);
+}
+
+// DISC-1, DISC-5: the peer ends its side first (so this side, closing
+// second, has no TIME_WAIT to sit out); DisconnectEx with TF_REUSE_SOCKET
+// then leaves a socket that AcceptEx takes as its accept socket, and a new
+// client's bytes reach it.
+WSAC_CASE_P(Disconnect, ReusedSocketAccepts, "DISC-1", "DISC-5") {
+  if (p.shutdown(pair.b, SD_SEND) != 0) throw SetupFailed("shutdown on the peer failed");
+  char* end_buf = LongLivedBuffer(16);
+  Operation& end = observer.NewOperation(pair.a);
+  WSABUF end_wsabuf{16, end_buf};
+  DWORD n = 0, flags = 0;
+  int ret = p.WSARecv(pair.a, &end_wsabuf, 1, &n, &flags, &end.ov, nullptr);
+  if (observer.Track(end, ret, ret == 0 ? 0 : p.WSAGetLastError()) == Outcome::Failed)
+    throw SetupFailed("the receive of the peer's end was refused: " + observer.Describe(end));
+  std::optional<Indication> end_ind = Finish(end);
+  ObserveIndication("peer_end", end_ind);
+  if (!end_ind || end_ind->error != 0 || end_ind->bytes != 0) throw SetupFailed("the peer's end of stream did not arrive");
+
+  Operation& op = DisconnectOn(pair.a, TF_REUSE_SOCKET, 0);
+  WSAC_ASSERT_NE("DISC-1", op.outcome, Outcome::Failed) << "DisconnectEx(TF_REUSE_SOCKET) of a connected socket failed: "
+                                                        << observer.Describe(op);
+  std::optional<Indication> ind = ContractIndication(observer, op, "DISC-1");
+  WSAC_ASSERT_TRUE("DISC-5", ind.has_value()) << "no indication: when the socket can be reused is unknown";
+  WSAC_ASSERT_EQ("DISC-5", ind->error, 0u) << "the disconnect for reuse was indicated as failed";
+
+  struct Closer {
+    Provider& p;
+    std::vector<SOCKET> sockets;
+    ~Closer() {
+      for (SOCKET s : sockets) p.closesocket(s);
+    }
+  } closer{p, {}};
+  auto make = [&] {
+    SOCKET s = CreateSocket(p, pair.kind(), Creation::WSASocketOverlapped);
+    if (s == INVALID_SOCKET) throw SetupFailed("creating a socket failed with " + std::to_string(p.WSAGetLastError()));
+    closer.sockets.push_back(s);
+    return s;
+  };
+  SOCKET listener = make();
+  int len = 0;
+  sockaddr_storage addr = LoopbackAddress(pair.kind(), 0, &len);
+  if (p.bind(listener, reinterpret_cast<sockaddr*>(&addr), len) != 0 || p.listen(listener, 4) != 0)
+    throw SetupFailed("a listener could not be set up: " + std::to_string(p.WSAGetLastError()));
+  len = AddressOf(p, listener, &addr, false);
+  observer.Attach(listener);
+  const DWORD part = static_cast<DWORD>(sizeof(sockaddr_in6)) + 16;
+  Operation& accept = observer.NewOperation(listener);
+  TrackBool(observer, p, accept,
+            p.AcceptEx(listener, pair.a, LongLivedBuffer(2 * part), 0, part, part, LongLivedWord(0), &accept.ov));
+  ObserveCall("acceptex", accept.call_ret, accept.call_error);
+  WSAC_ASSERT_NE("DISC-5", accept.outcome, Outcome::Failed) << "AcceptEx refused the socket DisconnectEx prepared "
+                                                            << "for reuse: " << observer.Describe(accept);
+  SOCKET client = make();
+  if (p.connect(client, reinterpret_cast<sockaddr*>(&addr), len) != 0)
+    throw SetupFailed("connect failed with " + std::to_string(p.WSAGetLastError()));
+  std::optional<Indication> accepted = FinishOperation(observer, accept);
+  ObserveIndication("accept", accepted);
+  WSAC_ASSERT_TRUE("DISC-5", accepted.has_value()) << "the AcceptEx into the reused socket was not indicated: "
+                                                   << observer.Describe(accept);
+  WSAC_ASSERT_EQ("DISC-5", accepted->error, 0u) << "the AcceptEx into the reused socket failed";
+
+  const std::vector<char> data = CounterPattern(0, 10, 97);
+  WSABUF out{10, LongLivedBuffer(10)};
+  std::memcpy(out.buf, data.data(), 10);
+  DWORD sent = 0;
+  if (p.WSASend(client, &out, 1, &sent, 0, nullptr, nullptr) != 0 || sent != 10)
+    throw SetupFailed("the new client's send failed");
+  char* got = LongLivedBuffer(10);
+  Operation& recv = observer.NewOperation(pair.a);
+  WSABUF in{10, got};
+  n = 0;
+  flags = 0;
+  ret = p.WSARecv(pair.a, &in, 1, &n, &flags, &recv.ov, nullptr);
+  observer.Track(recv, ret, ret == 0 ? 0 : p.WSAGetLastError());
+  std::optional<Indication> got_ind = Finish(recv);
+  ObserveIndication("receive", got_ind);
+  WSAC_ASSERT_TRUE("DISC-5", got_ind.has_value() && got_ind->error == 0)
+      << "the reused socket could not receive from its new client: " << observer.Describe(recv);
+  WSAC_EXPECT_GT("DISC-5", got_ind->bytes, 0u) << "the reused socket received nothing from its new client";
+  WSAC_EXPECT_EQ("DISC-5", FirstMismatch(got, got_ind->bytes, 0, 97), -1) << "the reused socket received other bytes";
 }
 
 INSTANTIATE_TEST_SUITE_P(Disconnect, Disconnect,

@@ -1,4 +1,4 @@
-// FILE-1..7: a socket is a file handle. Programs hand sockets to code
+// FILE-1..9: a socket is a file handle. Programs hand sockets to code
 // written for files (ReadFile/WriteFile loops, GetOverlappedResult,
 // GetFileType to tell a socket from a disk file), and the Socket Handles
 // page promises that an IFS provider's socket works there:
@@ -11,6 +11,9 @@
 //             WSAGetOverlappedResult does: incomplete while pending, the
 //             same result once complete (a non-IFS provider that keeps its
 //             results elsewhere than Internal/InternalHigh breaks this)
+//   FILE-8    GetOverlappedResult waiting on an OVERLAPPED without an event
+//             waits on the socket handle itself
+//   FILE-9    FILE_SKIP_SET_EVENT_ON_HANDLE leaves an explicit event alone
 // ReadFile and WriteFile take no completion routine, so their mechanisms
 // are the event, the port and polling.
 #include <cstdint>
@@ -21,6 +24,8 @@
 #include "suite/fixtures/bool_call.h"
 #include "suite/fixtures/call_case.h"
 #include "suite/fixtures/case_dimensions.h"
+#include "suite/fixtures/deadline.h"
+#include "suite/fixtures/worker.h"
 #include "suite/harness/check.h"
 
 namespace wsac {
@@ -203,6 +208,86 @@ WSAC_CASE_P(FileOverlappedResult, CompletedSend, "FILE-6") {
 
 INSTANTIATE_TEST_SUITE_P(FileOverlappedResult, FileOverlappedResult,
                          ValuesIn(Cross({.kinds = AllKinds(), .mechanisms = AllMechanisms()})), ParamName);
+
+class FileHandleSignal : public PairCase {};
+
+// FILE-8: a receive with hEvent NULL pends; GetOverlappedResult(bWait TRUE)
+// on another thread waits on the socket handle, must still wait while the
+// receive is pending, and returns the receive's result once the peer's
+// bytes complete it.
+WSAC_CASE_P(FileHandleSignal, WaitOnSocketHandle, "FILE-8") {
+  char* buf = LongLivedBuffer(kLen);
+  auto& ov = LongLived<WSAOVERLAPPED>();
+  ov = WSAOVERLAPPED{};
+  WSABUF wsabuf{kLen, buf};
+  DWORD bytes = 0, flags = 0;
+  const int ret = p.WSARecv(pair.a, &wsabuf, 1, &bytes, &flags, &ov, nullptr);
+  const int err = ret == 0 ? 0 : p.WSAGetLastError();
+  ObserveCall("recv", ret, err);
+  if (ret == 0 || err != WSA_IO_PENDING) {
+    NotExercised("FILE-8", ret == 0 ? "the receive completed at once, with nothing queued" : "the receive was refused");
+    return;
+  }
+  BOOL ok = FALSE;
+  DWORD n = 0xFFFFFFFFu, wait_error = 0;
+  WorkerCall waiter(p, [&] {
+    ok = p.GetOverlappedResult(AsHandle(pair.a), &ov, &n, TRUE);
+    wait_error = ok ? 0 : p.GetLastError();
+  });
+  // A broken provider leaves the waiter blocked: ending the receive is what
+  // would release a wait on the handle.
+  waiter.ReleaseWith([&] { p.CancelIoEx(AsHandle(pair.a), &ov); });
+  if (waiter.Returned(QuietWindow())) {
+    WSAC_ADD_FAILURE("FILE-8") << "GetOverlappedResult(bWait TRUE) returned while the receive was pending: "
+                               << (ok ? "TRUE " + std::to_string(n) : "FALSE " + std::to_string(wait_error));
+    return;
+  }
+  pair.SendFromPeer(CounterPattern(0, kLen, 46));
+  WSAC_ASSERT_TRUE("FILE-8", waiter.Returned(IndicationTimeout()))
+      << "GetOverlappedResult(bWait TRUE) with hEvent NULL did not return after the receive completed";
+  Observe("getoverlappedresult", ok ? "TRUE " + std::to_string(n) : "FALSE " + std::to_string(wait_error));
+  WSAC_ASSERT_TRUE("FILE-8", ok) << "GetOverlappedResult(bWait TRUE) failed with " << wait_error;
+  DWORD wsa_n = 0, wsa_flags = 0;
+  const BOOL wsa_ok = p.WSAGetOverlappedResult(pair.a, &ov, &wsa_n, FALSE, &wsa_flags);
+  Observe("wsagetoverlappedresult", wsa_ok ? "TRUE " + std::to_string(wsa_n) : "FALSE");
+  WSAC_EXPECT_GT("FILE-8", n, 0u) << "the wait returned no bytes for a receive the peer's data completed";
+  if (wsa_ok) {
+    WSAC_EXPECT_EQ("FILE-8", n, wsa_n) << "the wait's byte count is not the receive's";
+  }
+}
+
+// FILE-9: with FILE_SKIP_SET_EVENT_ON_HANDLE set, a receive that finds data
+// queued and one that pends for it each still signal their own event.
+WSAC_CASE_P(FileHandleSignal, ExplicitEventStillSignaled, "FILE-9") {
+  if (!p.SetFileCompletionNotificationModes(AsHandle(pair.a), FILE_SKIP_SET_EVENT_ON_HANDLE)) {
+    Observe("setfilecompletionnotificationmodes.error", p.GetLastError());
+    NotExercised("FILE-9", "SetFileCompletionNotificationModes(FILE_SKIP_SET_EVENT_ON_HANDLE) failed");
+    return;
+  }
+  auto receive = [&](const char* name, bool queue_first) {
+    if (queue_first) pair.SendFromPeer(CounterPattern(0, kLen, 47));
+    char* buf = LongLivedBuffer(kLen);
+    Operation& op = observer.NewOperation(pair.a);
+    WSABUF wsabuf{kLen, buf};
+    DWORD bytes = 0, flags = 0;
+    const int ret = p.WSARecv(pair.a, &wsabuf, 1, &bytes, &flags, &op.ov, nullptr);
+    observer.Track(op, ret, ret == 0 ? 0 : p.WSAGetLastError());
+    ObserveCall(name, op.call_ret, op.call_error);
+    if (op.outcome == Outcome::Failed) throw SetupFailed("the receive was refused: " + observer.Describe(op));
+    if (!queue_first) pair.SendFromPeer(CounterPattern(0, kLen, 47));
+    Report("FILE-9", std::string(name) + (op.outcome == Outcome::Immediate ? ": returned 0" : ": pended"));
+    std::optional<Indication> ind = FinishOperation(observer, op);
+    ObserveIndication(name, ind);
+    WSAC_EXPECT_TRUE("FILE-9", ind.has_value()) << name << ": the OVERLAPPED's event was not signaled: "
+                                                << observer.Describe(op);
+  };
+  receive("queued", true);
+  receive("pending", false);
+}
+
+INSTANTIATE_TEST_SUITE_P(FileHandleSignal, FileHandleSignal, ValuesIn(Cross({.kinds = StreamKinds()})), ParamName);
+INSTANTIATE_TEST_SUITE_P(FileHandleSignalModes, FileHandleSignal, ValuesIn(OtherCreationsAndModes(StreamKinds())),
+                         ParamName);
 
 }  // namespace
 }  // namespace wsac

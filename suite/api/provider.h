@@ -244,6 +244,26 @@ class Provider {
   // gracefully (the peer sees the end of the stream after what was sent);
   // dwFlags 0 or TF_REUSE_SOCKET, dwReserved 0. Same BOOL contract.
   virtual BOOL DisconnectEx(SOCKET s, LPOVERLAPPED lpOverlapped, DWORD dwFlags, DWORD dwReserved) = 0;
+
+  // ---- extension functions: accept ----
+  // AcceptEx (WSAID_ACCEPTEX), obtained through the listening socket:
+  // accepts a connection of sListenSocket into sAcceptSocket (neither bound
+  // nor connected), writes the first dwReceiveDataLength bytes the client
+  // sends at the start of lpOutputBuffer and the two addresses after them.
+  // Same BOOL contract as ConnectEx; the indication is the listening
+  // socket's (its event, its port). *lpdwBytesReceived is written only when
+  // the call returns TRUE.
+  virtual BOOL AcceptEx(SOCKET sListenSocket, SOCKET sAcceptSocket, PVOID lpOutputBuffer, DWORD dwReceiveDataLength,
+                        DWORD dwLocalAddressLength, DWORD dwRemoteAddressLength, LPDWORD lpdwBytesReceived,
+                        LPOVERLAPPED lpOverlapped) = 0;
+  // GetAcceptExSockaddrs (WSAID_GETACCEPTEXSOCKADDRS) as the provider of
+  // `s` (the listening socket) offers it: parses an AcceptEx output buffer
+  // into pointers to the local and remote addresses inside it. When the
+  // provider offers no such function the out-parameters are left alone.
+  virtual void GetAcceptExSockaddrs(SOCKET s, PVOID lpOutputBuffer, DWORD dwReceiveDataLength,
+                                    DWORD dwLocalAddressLength, DWORD dwRemoteAddressLength,
+                                    sockaddr** LocalSockaddr, LPINT LocalSockaddrLength, sockaddr** RemoteSockaddr,
+                                    LPINT RemoteSockaddrLength) = 0;
 };
 
 }  // namespace wsac

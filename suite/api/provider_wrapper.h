@@ -152,6 +152,16 @@ class ProviderWrapper : public Provider {
     return target_->DisconnectEx(s, ov, flags, reserved);
   }
 
+  // ---- extension functions: accept ----
+  BOOL AcceptEx(SOCKET listen_s, SOCKET accept_s, PVOID out, DWORD recv_len, DWORD local_len, DWORD remote_len,
+                LPDWORD received, LPOVERLAPPED ov) override {
+    return target_->AcceptEx(listen_s, accept_s, out, recv_len, local_len, remote_len, received, ov);
+  }
+  void GetAcceptExSockaddrs(SOCKET s, PVOID out, DWORD recv_len, DWORD local_len, DWORD remote_len, sockaddr** local,
+                            LPINT local_size, sockaddr** remote, LPINT remote_size) override {
+    target_->GetAcceptExSockaddrs(s, out, recv_len, local_len, remote_len, local, local_size, remote, remote_size);
+  }
+
  private:
   std::unique_ptr<Provider> target_;
 };

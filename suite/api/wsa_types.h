@@ -283,6 +283,7 @@ constexpr int SO_ERROR = 0x1007;
 constexpr int SO_TYPE = 0x1008;
 constexpr int SO_PROTOCOL_INFOW = 0x2005;
 constexpr int SO_UPDATE_CONNECT_CONTEXT = 0x7010;
+constexpr int SO_UPDATE_ACCEPT_CONTEXT = 0x700B;
 constexpr int TCP_NODELAY = 0x0001;
 
 // Flags.
@@ -416,6 +417,8 @@ inline const GUID kWsaIdTransmitFile = WSAID_TRANSMITFILE;
 inline const GUID kWsaIdTransmitPackets = WSAID_TRANSMITPACKETS;
 inline const GUID kWsaIdConnectEx = WSAID_CONNECTEX;
 inline const GUID kWsaIdDisconnectEx = WSAID_DISCONNECTEX;
+inline const GUID kWsaIdAcceptEx = WSAID_ACCEPTEX;
+inline const GUID kWsaIdGetAcceptExSockaddrs = WSAID_GETACCEPTEXSOCKADDRS;
 using ::LPTRANSMIT_FILE_BUFFERS;
 using ::LPTRANSMIT_PACKETS_ELEMENT;
 using ::TRANSMIT_FILE_BUFFERS;
@@ -438,6 +441,8 @@ inline constexpr GUID kWsaIdTransmitFile{0xb5367df0, 0xcbac, 0x11cf, {0x95, 0xca
 inline constexpr GUID kWsaIdTransmitPackets{0xd9689da0, 0x1f90, 0x11d3, {0x99, 0x71, 0x00, 0xc0, 0x4f, 0x68, 0xc8, 0x76}};
 inline constexpr GUID kWsaIdConnectEx{0x25a207b9, 0xddf3, 0x4660, {0x8e, 0xe9, 0x76, 0xe5, 0x8c, 0x74, 0x06, 0x3e}};
 inline constexpr GUID kWsaIdDisconnectEx{0x7fda2e11, 0x8630, 0x436f, {0xa0, 0x31, 0xf5, 0x36, 0xa6, 0xee, 0xc1, 0x57}};
+inline constexpr GUID kWsaIdAcceptEx{0xb5367df1, 0xcbac, 0x11cf, {0x95, 0xca, 0x00, 0x80, 0x5f, 0x48, 0xa1, 0x92}};
+inline constexpr GUID kWsaIdGetAcceptExSockaddrs{0xb5367df2, 0xcbac, 0x11cf, {0x95, 0xca, 0x00, 0x80, 0x5f, 0x48, 0xa1, 0x92}};
 constexpr DWORD TF_DISCONNECT = 0x01;
 constexpr DWORD TF_REUSE_SOCKET = 0x02;
 struct TRANSMIT_FILE_BUFFERS {

@@ -552,6 +552,9 @@ void Core::CompleteLocked(const OpPtr& op, int error, DWORD status, DWORD bytes)
   op->bytes = bytes;
   if (op->may_pend && ChaosCoin(kChaosPend)) op->defer = true;
   batch_.push_back(op);
+  if (OpPtr parent = std::move(op->then)) {
+    if (!parent->done) CompleteLocked(parent, error, status, bytes);
+  }
 }
 
 void Core::FlushLocked() {
@@ -669,6 +672,17 @@ void Core::AbortForCloseLocked(const SocketPtr& s) {
     } else {
       ++it;
     }
+  }
+}
+
+// A pending AcceptEx (model_accept.cc) waits on its listener; closing its
+// accept socket ends it there.
+void Core::AbortAcceptsIntoLocked(const SocketPtr& accept_socket) {
+  for (const auto& [h, ls] : sockets_) {
+    if (!ls->listening) continue;
+    AbortOpsLocked(
+        ls, [&](const Op& op) { return op.kind == OpKind::kAccept && !op.accepted && op.accept_into == accept_socket; },
+        WSA_OPERATION_ABORTED, STATUS_CANCELLED);
   }
 }
 
@@ -1071,6 +1085,8 @@ int Core::connect(SOCKET h, const sockaddr* name, int namelen) {
   s->peer = server;
   server->peer = s;
   listener->accept_q.push_back(server);
+  AcceptPendingLocked(listener);
+  FlushLocked();
   cv_.notify_all();
   return 0;
 }
@@ -1122,6 +1138,13 @@ int Core::setsockopt(SOCKET h, int level, int optname, const char* optval, int o
   // stream socket has a connect context to update.
   if (level == SOL_SOCKET && optname == SO_UPDATE_CONNECT_CONTEXT)
     return s->type == SOCK_STREAM && s->has_remote ? 0 : Fail(WSAENOTCONN);
+  // ---- extension functions: accept ----
+  // The value is the listening socket; the context is there once an
+  // AcceptEx has connected this socket.
+  if (level == SOL_SOCKET && optname == SO_UPDATE_ACCEPT_CONTEXT) {
+    if (optval == nullptr || optlen < static_cast<int>(sizeof(SOCKET))) return Fail(WSAEFAULT);
+    return s->type == SOCK_STREAM && s->has_remote ? 0 : Fail(WSAENOTCONN);
+  }
   if (optval == nullptr) return Fail(WSAEFAULT);
   auto read_int = [&](int* v) {
     if (optlen < static_cast<int>(sizeof(int))) return false;
@@ -1264,6 +1287,7 @@ int Core::closesocket(SOCKET h) {
   retired_sockets_.insert(static_cast<std::uintptr_t>(h));
   s->closed = true;
   AbortForCloseLocked(s);
+  AbortAcceptsIntoLocked(s);
   for (auto& pending : s->accept_q) {  // connections never accepted: reset
     pending->closed = true;
     if (SocketPtr client = pending->peer) ResetLocked(client);

@@ -220,7 +220,7 @@ struct ThreadRecord {
 };
 
 // ---- operation records ----------------------------------------------------
-enum class OpKind { kRecv, kSend, kIoctl };
+enum class OpKind { kRecv, kSend, kIoctl, kAccept };
 
 // One receive, send or ioctl from initiation until its indication.
 // Kinds of records:
@@ -265,6 +265,18 @@ struct Op {
 
   // WSARecvMsg: the caller's WSAMSG, whose dwFlags the completion writes.
   LPWSAMSG msg = nullptr;
+
+  // AcceptEx (kAccept, queued on the listening socket): the socket to
+  // accept into (the connection's socket once accepted) and the output
+  // buffer's layout.
+  std::shared_ptr<Socket> accept_into;
+  bool accepted = false;
+  char* accept_out = nullptr;
+  DWORD accept_recv_len = 0;
+  DWORD accept_local_len = 0;
+  // An internal op whose result is also another op's: AcceptEx's first
+  // receive completes the AcceptEx.
+  std::shared_ptr<Op> then;
 
   // result
   int error = 0;
@@ -566,6 +578,21 @@ class Core : public std::enable_shared_from_this<Core> {
   BOOL ConnectEx(SOCKET s, const sockaddr* name, int namelen, PVOID send, DWORD send_len, LPDWORD sent,
                  LPOVERLAPPED ov);
   BOOL DisconnectEx(SOCKET s, LPOVERLAPPED ov, DWORD flags, DWORD reserved);
+
+  // ---- extension functions: accept (model_accept.cc) ----
+  BOOL AcceptEx(SOCKET listen_s, SOCKET accept_s, PVOID out, DWORD recv_len, DWORD local_len, DWORD remote_len,
+                LPDWORD received, LPOVERLAPPED ov);
+  void GetAcceptExSockaddrs(SOCKET s, PVOID out, DWORD recv_len, DWORD local_len, DWORD remote_len, sockaddr** local,
+                            LPINT local_size, sockaddr** remote, LPINT remote_size);
+
+ private:
+  // Hands queued connections of a listener to its pending AcceptEx calls,
+  // oldest first.
+  void AcceptPendingLocked(const SocketPtr& listener);
+  // The accept socket of pending AcceptEx calls was closed: they fail.
+  void AbortAcceptsIntoLocked(const SocketPtr& accept_socket);
+  // DisconnectEx with TF_REUSE_SOCKET: the handle gets a fresh socket.
+  void ReuseSocketLocked(const SocketPtr& s);
 };
 
 }  // namespace wsac::mock

@@ -150,6 +150,16 @@ class MockProvider final : public Provider {
     return core_->DisconnectEx(s, ov, flags, reserved);
   }
 
+  // ---- extension functions: accept (model_accept.cc) ----
+  BOOL AcceptEx(SOCKET listen_s, SOCKET accept_s, PVOID out, DWORD recv_len, DWORD local_len, DWORD remote_len,
+                LPDWORD received, LPOVERLAPPED ov) override {
+    return core_->AcceptEx(listen_s, accept_s, out, recv_len, local_len, remote_len, received, ov);
+  }
+  void GetAcceptExSockaddrs(SOCKET s, PVOID out, DWORD recv_len, DWORD local_len, DWORD remote_len, sockaddr** local,
+                            LPINT local_size, sockaddr** remote, LPINT remote_size) override {
+    core_->GetAcceptExSockaddrs(s, out, recv_len, local_len, remote_len, local, local_size, remote, remote_size);
+  }
+
  private:
   std::shared_ptr<mock::Core> core_;
 };

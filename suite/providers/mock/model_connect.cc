@@ -35,8 +35,8 @@ BOOL Core::ConnectEx(SOCKET s, const sockaddr* name, int namelen, PVOID send, DW
 // DisconnectEx: both directions shut (the FIN follows what is queued, so
 // the peer reads everything sent, then the end of the stream), completed as
 // an operation without data: indicated at once, or under chaos reported
-// pending and indicated soon after. TF_REUSE_SOCKET is accepted and changes
-// nothing: the mock does not model reuse.
+// pending and indicated soon after. With TF_REUSE_SOCKET the handle then
+// holds a fresh socket, ready for AcceptEx or ConnectEx.
 BOOL Core::DisconnectEx(SOCKET h, LPOVERLAPPED ov, DWORD flags, DWORD reserved) {
   Lock lk = Enter();
   SocketPtr s = FindSocketLocked(h);
@@ -62,6 +62,7 @@ BOOL Core::DisconnectEx(SOCKET h, LPOVERLAPPED ov, DWORD flags, DWORD reserved) 
     SetEventLocked(reinterpret_cast<std::uintptr_t>(ov->hEvent) & ~std::uintptr_t{1}, false);
   }
   CompleteLocked(op, 0, STATUS_SUCCESS, 0);
+  if ((flags & TF_REUSE_SOCKET) != 0) ReuseSocketLocked(s);
   cv_.notify_all();
   return FinishCallLocked(lk, op, s->ioctls, nullptr, nullptr, 0) == 0;
 }

@@ -5,6 +5,7 @@
 // sample non-IFS provider keeps its results in OffsetHigh/InternalHigh").
 #include <deque>
 #include <mutex>
+#include <set>
 #include <utility>
 #include <vector>
 
@@ -102,6 +103,48 @@ class OverlappedResultCompleteWhilePending : public InterceptingProvider {
   }
 };
 
+// FILE-8: GetOverlappedResult asked to wait on an OVERLAPPED without an
+// event does not wait: it answers as if bWait were FALSE.
+class NullEventWaitReturnsAtOnce : public InterceptingProvider {
+ public:
+  using InterceptingProvider::InterceptingProvider;
+  BOOL GetOverlappedResult(HANDLE file, LPOVERLAPPED ov, LPDWORD transferred, BOOL wait) override {
+    if (wait && ov != nullptr && ov->hEvent == nullptr) wait = FALSE;
+    return InterceptingProvider::GetOverlappedResult(file, ov, transferred, wait);
+  }
+};
+
+// FILE-9: FILE_SKIP_SET_EVENT_ON_HANDLE is taken to cover the explicit
+// event too: a receive that completes at once leaves it unsignaled.
+class SkipSetEventResetsExplicitEvent : public InterceptingProvider {
+ public:
+  using InterceptingProvider::InterceptingProvider;
+  BOOL SetFileCompletionNotificationModes(HANDLE file, UCHAR flags) override {
+    const BOOL ok = InterceptingProvider::SetFileCompletionNotificationModes(file, flags);
+    if (ok && (flags & FILE_SKIP_SET_EVENT_ON_HANDLE) != 0) {
+      std::lock_guard lock(mu_);
+      skipping_.insert(file);
+    }
+    return ok;
+  }
+  int WSARecv(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD recvd, LPDWORD flags, LPWSAOVERLAPPED ov,
+              LPWSAOVERLAPPED_COMPLETION_ROUTINE cr) override {
+    const int ret = InterceptingProvider::WSARecv(s, bufs, count, recvd, flags, ov, cr);
+    bool skipping = false;
+    {
+      std::lock_guard lock(mu_);
+      skipping = skipping_.count(AsHandle(s)) != 0;
+    }
+    if (ret == 0 && skipping && ov != nullptr && ov->hEvent != nullptr && !LowBitSet(ov->hEvent))
+      WSAResetEvent(ov->hEvent);
+    return ret;
+  }
+
+ private:
+  std::mutex mu_;
+  std::set<HANDLE> skipping_;
+};
+
 }  // namespace
 
 void AddFileMutants(std::vector<MutantEntry>& out) {
@@ -122,6 +165,12 @@ void AddFileMutants(std::vector<MutantEntry>& out) {
   out.push_back({{"overlapped-result-complete-while-pending", "FILE-7",
                   "GetOverlappedResult calls a pending operation complete with 0 bytes"},
                  Make<OverlappedResultCompleteWhilePending>()});
+  out.push_back({{"null-event-wait-returns-at-once", "FILE-8",
+                  "GetOverlappedResult(bWait TRUE) with hEvent NULL returns at once instead of waiting on the handle"},
+                 Make<NullEventWaitReturnsAtOnce>()});
+  out.push_back({{"skip-set-event-resets-explicit-event", "FILE-9",
+                  "with FILE_SKIP_SET_EVENT_ON_HANDLE a receive that returns 0 leaves its explicit event unsignaled"},
+                 Make<SkipSetEventResetsExplicitEvent>()});
 }
 
 }  // namespace wsac

@@ -55,6 +55,8 @@ void AddFileMutants(std::vector<MutantEntry>& out);             // FILE
 void AddPortBatchMutants(std::vector<MutantEntry>& out);        // PORTX
 // ---- extension functions: connect ----
 void AddConnectMutants(std::vector<MutantEntry>& out);          // CONNECT, DISC
+// ---- extension functions: accept ----
+void AddAcceptMutants(std::vector<MutantEntry>& out);           // ACCEPT, DISC-5
 // The switches among `switches` that this build of the mock offers.
 void AddOfferedModelSwitches(std::vector<MutantEntry>& out, const std::vector<MutantInfo>& switches);
 

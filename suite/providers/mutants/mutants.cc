@@ -58,6 +58,7 @@ const std::vector<MutantEntry>& Entries() {
     AddPortBatchMutants(out);
     // ---- extension functions: connect ----
     AddConnectMutants(out);
+    AddAcceptMutants(out);
     return out;
   }();
   return entries;

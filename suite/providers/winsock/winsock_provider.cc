@@ -245,6 +245,24 @@ class WinsockProvider final : public Provider {
     return fn(s, lpOverlapped, dwFlags, dwReserved);
   }
 
+  // ---- extension functions: accept ----
+  BOOL AcceptEx(SOCKET sListenSocket, SOCKET sAcceptSocket, PVOID lpOutputBuffer, DWORD dwReceiveDataLength,
+                DWORD dwLocalAddressLength, DWORD dwRemoteAddressLength, LPDWORD lpdwBytesReceived,
+                LPOVERLAPPED lpOverlapped) override {
+    LPFN_ACCEPTEX fn = nullptr;
+    if (!ExtensionFunction(sListenSocket, kWsaIdAcceptEx, &fn)) return FALSE;
+    return fn(sListenSocket, sAcceptSocket, lpOutputBuffer, dwReceiveDataLength, dwLocalAddressLength,
+              dwRemoteAddressLength, lpdwBytesReceived, lpOverlapped);
+  }
+  void GetAcceptExSockaddrs(SOCKET s, PVOID lpOutputBuffer, DWORD dwReceiveDataLength, DWORD dwLocalAddressLength,
+                            DWORD dwRemoteAddressLength, sockaddr** LocalSockaddr, LPINT LocalSockaddrLength,
+                            sockaddr** RemoteSockaddr, LPINT RemoteSockaddrLength) override {
+    LPFN_GETACCEPTEXSOCKADDRS fn = nullptr;
+    if (!ExtensionFunction(s, kWsaIdGetAcceptExSockaddrs, &fn)) return;
+    fn(lpOutputBuffer, dwReceiveDataLength, dwLocalAddressLength, dwRemoteAddressLength, LocalSockaddr,
+       LocalSockaddrLength, RemoteSockaddr, RemoteSockaddrLength);
+  }
+
  private:
   // The pointer an application would call for this socket, asked for at
   // each call (providers differ per socket); false with the ioctl's error
