@@ -32,7 +32,9 @@ const std::vector<std::string> kGroupOrder = {"S",     "IND",   "ARG", "EVT", "A
                                               // ---- handles ----
                                               "HANDLE", "FILE", "PORTX",
                                               // ---- extension functions: connect ----
-                                              "CONNECT", "DISC"};
+                                              "CONNECT", "DISC",
+                                              // ---- extension functions: accept ----
+                                              "ACCEPT"};
 
 std::string GroupOf(std::string_view id) {
   auto dash = id.find('-');
