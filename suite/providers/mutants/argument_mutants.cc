@@ -139,21 +139,31 @@ class ImmediateSendCountIsBytesLeft : public InterceptingProvider {
 };
 
 // ARG-15: the synchronous receive path ignores FIONBIO: on a non-blocking
-// socket with nothing queued it waits for data (with the provider's own
-// waits, for at most a few seconds of its time) instead of failing with
-// WSAEWOULDBLOCK.
+// socket with nothing queued it waits for data, as a blocking socket's
+// receive does, instead of failing with WSAEWOULDBLOCK. The target is made
+// to do the waiting (the socket is blocking for the call and non-blocking
+// again after it), so the wait is one provider wait: a poll loop of short
+// sleeps would cost the mock's virtual clock a step per sleep, and under
+// load its real time would outrun the case's deadline.
 class SynchronousReceiveIgnoresNonBlocking : public InterceptingProvider {
  public:
   using InterceptingProvider::InterceptingProvider;
   bool BeforeCall(InitiatingCall& call) override {
-    if (!IsReceive(call.kind) || !IsNonBlocking(call.s)) return false;
-    if (call.ov != nullptr && Overlapped(call.s)) return false;  // the overlapped path
-    for (int i = 0; i < 5000; ++i) {
-      u_long queued = 0;
-      if (target().ioctlsocket(call.s, FIONREAD, &queued) != 0 || queued > 0) break;
-      target().SleepEx(1, FALSE);
-    }
+    if (!Applies(call)) return false;
+    u_long off = 0;
+    target().ioctlsocket(call.s, FIONBIO, &off);
     return false;
+  }
+  void AfterCall(InitiatingCall& call) override {
+    if (!Applies(call)) return;
+    u_long on = 1;
+    target().ioctlsocket(call.s, FIONBIO, &on);
+  }
+
+ private:
+  // A synchronous receive the application made non-blocking.
+  bool Applies(const InitiatingCall& call) {
+    return IsReceive(call.kind) && IsNonBlocking(call.s) && !(call.ov != nullptr && Overlapped(call.s));
   }
 };
 
